@@ -1,0 +1,51 @@
+# Serverless Labs — the two commands a newcomer needs are `make lab` and `make test`.
+# Every target builds (or refreshes) the virtual environment .venv from requirements.txt first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup lab test test-fast release grade bench doctor clean help
+
+help:
+	@echo "make lab      start JupyterLab on labs/ (lab 00 opens first)"
+	@echo "make test     run every test (library, notebooks, grading, browser)"
+	@echo "make release  regenerate labs/ from solutions/ with nbgrader"
+	@echo "make grade SUBMISSIONS=dir   autograde a folder of submissions"
+	@echo "make bench    speed figures (runtime, simulator, grading)"
+	@echo "make doctor   check this machine"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Serverless Labs needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Install a newer Python, or run: make PYTHON=python3.12 lab")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+lab: setup
+	cd labs && ../$(BIN)/jupyter lab lab00-welcome/lab00-welcome.ipynb
+
+test: setup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+test-fast: setup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not notebook and not browser"
+
+release: setup
+	$(BIN)/serverless-lab release $(if $(FORCE),--force,)
+
+grade: setup
+	$(BIN)/serverless-lab grade $(SUBMISSIONS)
+
+bench: setup
+	$(BIN)/python -m bench
+
+doctor: setup
+	$(BIN)/serverless-lab doctor
+
+clean:
+	rm -rf $(VENV) .pytest_cache

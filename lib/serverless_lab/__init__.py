@@ -1,0 +1,11 @@
+"""Serverless Labs helper library.
+
+``from serverless_lab import mock_aws`` is the entry point: a moto mock in which Lambda
+runs real handler code, plus visualisers, a scaling simulator, prices and grading helpers.
+"""
+
+from .cloud import current_session, mock_aws
+from .errors import LabError
+
+__version__ = "0.1.0"
+__all__ = ["mock_aws", "current_session", "LabError", "__version__"]
