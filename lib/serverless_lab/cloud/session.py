@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..clock import LabClock
 from ..errors import LabError, MockAlreadyActiveError
 from . import extensions as _extensions
 from .credentials import mock_environment, patched_environ, real_credentials_present
@@ -57,7 +58,9 @@ class MockSession:
     region: the region clients default to.
     host, port: where the shared HTTP endpoint listens (port 0 picks a free port).
     extensions: names of extensions to activate (default: all that are installed).
-    options: settings read by extensions, e.g. ``keep_alive_s=300`` for the Lambda runtime.
+    options: settings read by extensions, e.g. ``keep_alive_s=300`` for the Lambda runtime;
+        ``clock_speed`` sets the lab clock (``aws.clock``: virtual time for schedules, Fargate
+        start-up, Aurora pauses; ``aws.clock.advance(600)`` fast-forwards ten minutes).
     """
 
     def __init__(self, config: dict[str, Any] | None = None, *, backend: str = "moto",
@@ -84,6 +87,7 @@ class MockSession:
         self._env_patch = None
         self._handles: dict[str, Any] = {}
         self.real_aws = None  # a RealAWS when backend == "aws"
+        self.clock = LabClock(speed=float(options.get("clock_speed", 1.0)))
         self.started = False
 
     # -- public surface -------------------------------------------------------------------
@@ -183,6 +187,7 @@ class MockSession:
 
     def _teardown(self) -> list[BaseException]:
         errors = _extensions.stop_all(self._handles)
+        self.clock.stop()
         for step in (self._stop_endpoint, self._stop_moto, self._restore_env):
             try:
                 step()
