@@ -4,8 +4,8 @@
 runs real handler code, plus visualisers, a scaling simulator, prices and grading helpers.
 """
 
-from .cloud import current_session, mock_aws
+from .cloud import current_session, mock_aws, start_lab
 from .errors import LabError
 
 __version__ = "0.1.0"
-__all__ = ["mock_aws", "current_session", "LabError", "__version__"]
+__all__ = ["mock_aws", "start_lab", "current_session", "LabError", "__version__"]

@@ -251,6 +251,17 @@ def mock_aws(func: Callable[..., Any] | None = None, /, config: dict[str, Any] |
     return session
 
 
+def start_lab(**kwargs: Any) -> MockSession:
+    """The lab's mocked world: the session already running in this kernel, or a new one.
+
+    Labs call this in their first code cell so that re-running the cell is safe.
+    """
+    running = current_session()
+    if running is not None:
+        return running
+    return MockSession(**kwargs).start()
+
+
 def _stop_at_exit() -> None:
     if _active is not None:
         try:
@@ -271,5 +282,5 @@ def warn_about_real_credentials() -> str | None:
             "the real-AWS backend on purpose.")
 
 
-__all__ = ["MockSession", "mock_aws", "current_session", "warn_about_real_credentials",
+__all__ = ["MockSession", "mock_aws", "current_session", "start_lab", "warn_about_real_credentials",
            "DEFAULT_REGION", "DEFAULT_ACCOUNT"]

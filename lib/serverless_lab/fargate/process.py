@@ -1,0 +1,90 @@
+"""Container processes: how a task's container command becomes a local process, and dies.
+
+A Fargate container is an image plus a command. The course runs only the command, as a
+process of this machine, so no Docker is needed. What an image would add and a local process
+lacks: its own filesystem (here the task sees your files and your Python packages), the
+image's default ``CMD``/``ENTRYPOINT`` (here the container definition must give ``command``),
+isolation of CPU and memory (here the task may use more than its size; cost is still computed
+from the size) and a private network address.
+
+Every process gets its own process group (so a shell command's children are stopped with it)
+and, on Linux, ``PR_SET_PDEATHSIG`` = SIGKILL, so it dies with the kernel that started it
+even if that kernel is killed without cleaning up.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+PYTHON_NAMES = {"python", "python3", "/usr/bin/python", "/usr/bin/python3", "/usr/local/bin/python",
+                "/usr/local/bin/python3"}
+PR_SET_PDEATHSIG = 1
+
+
+class CannotStartContainer(Exception):
+    """The command cannot run here (reported as Docker does, in the task's stoppedReason)."""
+
+
+def resolve_argv(entry_point: Sequence[str] | None, command: Sequence[str] | None) -> list[str]:
+    """The argv a container runs: entryPoint + command, ``python``/``python3`` → this interpreter."""
+    argv = [*(entry_point or []), *(command or [])]
+    if not argv:
+        raise CannotStartContainer(
+            "CannotStartContainerError: the container has no command. The course runs the "
+            "container's command as a local process and cannot read an image's default CMD: "
+            "set \"command\" (e.g. [\"python\", \"job.py\"]) in the container definition or in "
+            "containerOverrides.")
+    exe = argv[0]
+    if exe in PYTHON_NAMES or (os.path.basename(exe).startswith("python3.") and "/" not in exe):
+        argv[0] = sys.executable
+    elif shutil.which(exe) is None:
+        raise CannotStartContainer(
+            f"CannotStartContainerError: failed to create task container: exec: \"{exe}\": "
+            "executable file not found in $PATH. (The course runs container commands as local "
+            "processes; use a Python entry point such as [\"python\", \"job.py\"].)")
+    else:
+        argv[0] = shutil.which(exe) or exe
+    return argv
+
+
+def _die_with_parent() -> None:
+    """Runs in the child between fork and exec."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:  # noqa: BLE001 - not Linux: the process group kill on stop still applies
+        pass
+
+
+def spawn(argv: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
+    """Start a container process in its own process group, wired to die with this process.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked exits, so callers spawn from a thread
+    that lives as long as the session (the engine's launcher thread).
+    """
+    return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+
+
+def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Send ``sig`` to the process's whole group (ignore it if already gone)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.send_signal(sig)
+        except (ProcessLookupError, OSError):
+            pass
+
+
+def exit_code(returncode: int) -> int:
+    """A container's exit code as ECS reports it: a signal N becomes 128 + N (SIGKILL → 137)."""
+    return 128 - returncode if returncode < 0 else returncode

@@ -1,0 +1,1 @@
+"""Grading around nbgrader: releasing labs, executing and scoring notebooks, self-check, class grading."""

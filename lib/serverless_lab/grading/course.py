@@ -1,0 +1,38 @@
+"""Where the course's folders are, found from the installed package or the working directory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import LabError
+
+
+def course_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding solutions/, labs/ and grading/ (SERVERLESS_LAB_ROOT overrides)."""
+    env = os.environ.get("SERVERLESS_LAB_ROOT")
+    candidates = [Path(env)] if env else []
+    here = Path(start or os.getcwd()).resolve()
+    candidates += [here, *here.parents, Path(__file__).resolve().parents[3]]
+    for path in candidates:
+        if (path / "grading" / "nbgrader_config.py").is_file() and (path / "solutions").is_dir():
+            return path
+    raise LabError("Could not find the course folder (one with solutions/ and grading/nbgrader_config.py).",
+                   "Run the command from inside the course folder, or set SERVERLESS_LAB_ROOT to it.")
+
+
+def lab_names(root: Path) -> list[str]:
+    """Assignment names, e.g. ['lab00-welcome', 'lab01-lambda-basics'], from solutions/."""
+    return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def tool_env() -> dict[str, str]:
+    """os.environ with this interpreter's bin folder first on PATH.
+
+    nbgrader runs `alembic` by name; outside an activated venv it would not be found.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env

@@ -1,0 +1,76 @@
+"""One way to call a Lambda function from an integration: moto's own ``LambdaFunction.invoke``.
+
+The local runtime (``serverless_lab.runtime``) patches that method so it runs real handler
+code; integrations therefore never talk to worker processes themselves, and every call shows
+up in the trace with the trigger named in ``x-serverless-lab-trigger``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+TRIGGER_HEADER = "x-serverless-lab-trigger"
+
+
+@dataclass
+class LambdaResult:
+    """What the Invoke API answered: the payload bytes and the X-Amz-Function-Error value."""
+
+    payload: bytes
+    function_error: str | None
+    status: int = 200
+
+
+def split_function_arn(name_or_arn: str, default_account: str, default_region: str
+                       ) -> tuple[str, str, str, str | None]:
+    """(account, region, function name, qualifier) from a name, partial or full Lambda ARN."""
+    if name_or_arn.startswith("arn:"):
+        parts = name_or_arn.split(":")
+        # arn:aws:lambda:region:account:function:name[:qualifier]
+        region, account, name = parts[3], parts[4], parts[6]
+        qualifier = parts[7] if len(parts) > 7 else None
+        return account or default_account, region or default_region, name, qualifier
+    name, _, qualifier = name_or_arn.partition(":")
+    return default_account, default_region, name, qualifier or None
+
+
+def lambda_arn_from_uri(uri: str) -> str | None:
+    """The function ARN inside an API Gateway integration URI (or the URI itself if it is one).
+
+    ``arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/<function arn>/invocations``
+    """
+    if not uri:
+        return None
+    if ":lambda:path/" in uri and "/functions/" in uri:
+        inner = uri.split("/functions/", 1)[1]
+        return inner.rsplit("/invocations", 1)[0]
+    if uri.startswith("arn:") and ":lambda:" in uri and ":function:" in uri:
+        return uri
+    return None
+
+
+def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str,
+                  region: str, asynchronous: bool = False) -> LambdaResult:
+    """Invoke through moto's model (runs real code once the local runtime is active).
+
+    ``event`` is a JSON-able object or already-encoded JSON text. Errors from the Lambda
+    service itself (unknown function, throttling) propagate as moto's exceptions.
+    """
+    from moto.awslambda.models import lambda_backends
+
+    account, fn_region, name, qualifier = split_function_arn(name_or_arn, account_id, region)
+    fn = lambda_backends[account][fn_region].get_function(name, qualifier)
+    body = event if isinstance(event, str) else json.dumps(event)
+    request_headers = {TRIGGER_HEADER: trigger}
+    if asynchronous:
+        request_headers["x-amz-invocation-type"] = "Event"
+    response_headers: dict[str, Any] = {}
+    payload = fn.invoke(body, request_headers, response_headers)
+    if payload is None:
+        payload = b""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    status = int(response_headers.get("status", 202 if asynchronous else 200) or 200)
+    return LambdaResult(payload, response_headers.get("x-amz-function-error"), status)

@@ -1,0 +1,376 @@
+"""The execution environment's side: a zygote that forks one process per environment.
+
+This file runs as a *script* in a separate Python process (never imported by the notebook),
+so it imports only the standard library: the cold start of an environment is the cost of a
+``fork()`` from this warm zygote plus the import of the handler module, as on AWS where the
+runtime itself is already loaded when your code's INIT begins.
+
+Protocols (all local, no network):
+
+* kernel <-> zygote: an AF_UNIX SOCK_SEQPACKET socket. The kernel sends a JSON spawn spec with
+  two file descriptors attached (SCM_RIGHTS): the environment's control socket and the write
+  end of its output pipe. The zygote forks and answers ``{"spawned": pid}``; when a child
+  exits it answers ``{"exit": pid, "status": <exit code or -signal>}`` (it reaps them).
+* kernel <-> environment: length-prefixed frames on the control socket:
+  ``!II`` (header length, body length), a JSON header, raw body bytes (the event / result).
+* the environment's fds 1 and 2 go to the output pipe: everything the handler prints (and
+  what its subprocesses print) reaches CloudWatch Logs, like on AWS.
+
+The AWS Python runtime's behaviour reproduced here (see the AWS Lambda Developer Guide,
+"Working with Python", https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html):
+handler string ``module.function``, the context object, the root logger's format
+``[LEVEL]\\t<UTC timestamp>\\t<request id>\\t<message>`` (python-logging.html), error
+payloads ``{"errorMessage","errorType","requestId","stackTrace"}`` (python-exceptions.html),
+``Runtime.ImportModuleError`` / ``Runtime.HandlerNotFound`` / ``Runtime.MarshalError``.
+"""
+
+import ctypes
+import importlib
+import io
+import json
+import logging
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+
+_HDR = struct.Struct("!II")
+_BASE_PATH = [p for p in sys.path[1:] if p]  # the interpreter's own paths, not this folder
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(expected_parent: int) -> None:
+    """Ask Linux to SIGKILL us when our parent dies (no orphaned environments)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:  # noqa: BLE001 - not Linux: the kernel's stop()/atexit still kill us
+        pass
+    if os.getppid() != expected_parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+# -- framing ------------------------------------------------------------------------------
+def recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], n - got)
+        if k == 0:
+            raise EOFError
+        got += k
+    return bytes(buf)
+
+
+def recv_frame(sock: socket.socket):
+    hlen, blen = _HDR.unpack(recv_exact(sock, _HDR.size))
+    header = json.loads(recv_exact(sock, hlen)) if hlen else {}
+    body = recv_exact(sock, blen) if blen else b""
+    return header, body
+
+
+def send_frame(sock: socket.socket, header: dict, body: bytes = b"") -> None:
+    h = json.dumps(header).encode()
+    sock.sendall(_HDR.pack(len(h), len(body)) + h + body)
+
+
+# -- the context object ----------------------------------------------------------------------
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, identity_id=None, pool_id=None):
+        self.cognito_identity_id = identity_id
+        self.cognito_identity_pool_id = pool_id
+
+
+class ClientContext:
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, data):
+        self.client = data.get("client")
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class LambdaContext:
+    """The ``context`` argument, with the attributes the AWS Python runtime gives it.
+
+    ``memory_limit_in_mb`` is a string, as in the AWS runtime (it reads the environment
+    variable ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``).
+    """
+
+    def __init__(self, request_id, deadline_ms, invoked_function_arn, identity=None, client_context=None):
+        self.aws_request_id = request_id
+        self._deadline_ms = deadline_ms
+        self.invoked_function_arn = invoked_function_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = CognitoIdentity(**identity) if identity else CognitoIdentity()
+        self.client_context = ClientContext(client_context) if client_context else None
+        self.tenant_id = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self):
+        return (f"LambdaContext([aws_request_id={self.aws_request_id},log_group_name={self.log_group_name},"
+                f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
+                f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
+                f"invoked_function_arn={self.invoked_function_arn}])")
+
+
+# -- logging as the AWS Python runtime sets it up --------------------------------------------
+_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id
+        return True
+
+
+class _LambdaLoggerHandler(logging.Handler):
+    """One log record = one CloudWatch event: newlines become carriage returns, as on AWS."""
+
+    def emit(self, record):
+        try:
+            msg = self.format(record)
+            sys.stdout.write(msg.replace("\n", "\r") + "\n")
+        except Exception:  # noqa: BLE001
+            self.handleError(record)
+
+
+def _setup_logging() -> None:
+    fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                            "%Y-%m-%dT%H:%M:%S")
+    fmt.converter = time.gmtime
+    handler = _LambdaLoggerHandler()
+    handler.setFormatter(fmt)
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    root.setLevel(getattr(logging, level.upper(), logging.WARNING) if level else logging.WARNING)
+
+
+# -- errors ---------------------------------------------------------------------------------
+def _stack(tb) -> list:
+    return traceback.format_list(traceback.extract_tb(tb))
+
+
+def _error(error_type: str, message: str, stack=None) -> dict:
+    return {"errorMessage": message, "errorType": error_type, "requestId": _request_id,
+            "stackTrace": stack or []}
+
+
+def _log_error(err: dict) -> None:
+    """What the runtime writes to the log for an error: one event, lines joined by CR."""
+    lines = [f"[ERROR] {err['errorType']}: {err['errorMessage']}", "Traceback (most recent call last):"]
+    lines += [s.rstrip("\n") for s in err.get("stackTrace", [])]
+    sys.stdout.write("\r".join(lines) + "\n")
+
+
+# -- one environment --------------------------------------------------------------------------
+def _reset_stdio(out_fd: int) -> None:
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
+
+
+def _load_handler(handler: str):
+    """INIT: import the handler module and find the function (errors as the AWS runtime)."""
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError:
+        return None, _error("Runtime.MalformedHandlerName",
+                            f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)")
+    modname = modname.replace("/", ".")
+    try:
+        module = importlib.import_module(modname)
+    except ImportError as exc:
+        return None, _error("Runtime.ImportModuleError", f"Unable to import module '{modname}': {exc}")
+    except SyntaxError as exc:
+        return None, _error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}",
+                            _stack(exc.__traceback__))
+    except Exception as exc:  # noqa: BLE001 - an error in the module's top-level code
+        return None, _error(type(exc).__name__, str(exc), _stack(exc.__traceback__.tb_next))
+    func = getattr(module, fname, None)
+    if func is None:
+        return None, _error("Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'")
+    return func, None
+
+
+def _maxrss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int) -> None:
+    """Body of a forked environment process; never returns."""
+    global _request_id
+    started = time.perf_counter()
+    os.setsid()  # own process group: the kernel kills the handler's forks with it
+    die_with_parent(zygote_pid)
+    _reset_stdio(out_fd)
+    limit = spec.get("address_space_bytes")
+    if limit:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    os.chdir(spec["task_root"])
+    sys.path[:] = spec["sys_path"] + _BASE_PATH
+    sys.argv = [spec.get("argv0", "/var/runtime/bootstrap.py")]
+    importlib.invalidate_caches()
+    _setup_logging()
+
+    func, err = _load_handler(spec["handler"])
+    init_ms = (time.perf_counter() - started) * 1000.0
+    if err is not None:
+        _log_error(err)
+        sys.stdout.flush()
+        os.write(1, spec["sentinel"].encode())
+        send_frame(ctl, {"type": "init", "ok": False, "init_ms": init_ms, "maxrss_kb": _maxrss_kb()},
+                   json.dumps(err).encode())
+        os._exit(0)
+    sys.stdout.flush()
+    os.write(1, spec["sentinel"].encode())
+    send_frame(ctl, {"type": "init", "ok": True, "pid": os.getpid(), "init_ms": init_ms,
+                     "maxrss_kb": _maxrss_kb()})
+
+    dumps, loads, perf = json.dumps, json.loads, time.perf_counter
+    while True:
+        try:
+            header, body = recv_frame(ctl)
+        except (EOFError, OSError):
+            os._exit(0)
+        if header.get("type") == "shutdown":
+            os._exit(0)
+        _request_id = header["id"]
+        os.environ["_X_AMZN_TRACE_ID"] = header.get("trace_id", "")
+        ctx = LambdaContext(_request_id, header["deadline_ms"], header["arn"], header.get("identity"),
+                            header.get("client_context"))
+        ok, oom = True, False
+        t0 = perf()
+        try:
+            event = loads(body) if body else {}
+            result = func(event, ctx)
+            try:
+                payload = dumps(result).encode()
+            except (TypeError, ValueError) as exc:
+                ok = False
+                payload = dumps(_error("Runtime.MarshalError", f"Unable to marshal response: {exc}")).encode()
+                _log_error(loads(payload))
+        except MemoryError:
+            ok, oom = False, True
+            payload = dumps(_error("Runtime.OutOfMemory", "MemoryError")).encode()
+        except Exception as exc:  # noqa: BLE001 - the handler's unhandled exception
+            ok = False
+            err = _error(type(exc).__name__, str(exc), _stack(exc.__traceback__.tb_next))
+            _log_error(err)
+            payload = dumps(err).encode()
+        duration_ms = (perf() - t0) * 1000.0
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # noqa: BLE001
+            pass
+        os.write(1, header["sentinel"].encode())
+        send_frame(ctl, {"ok": ok, "oom": oom, "duration_ms": duration_ms, "maxrss_kb": _maxrss_kb()},
+                   payload)
+
+
+# -- the zygote -------------------------------------------------------------------------------
+def zygote_main(sock_fd: int, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
+    sock = socket.socket(fileno=sock_fd)
+    rfd, wfd = os.pipe()
+    os.set_blocking(wfd, False)
+    os.set_blocking(rfd, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wfd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the notebook is for the kernel
+    me = os.getpid()
+    send_frame_seq(sock, {"ready": me})
+    while True:
+        try:
+            readable, _, _ = select.select([sock, rfd], [], [])
+        except InterruptedError:
+            continue
+        if rfd in readable:
+            try:
+                while os.read(rfd, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            _reap(sock)
+        if sock in readable:
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2)
+            except OSError:
+                os._exit(0)
+            if not msg:
+                os._exit(0)  # the kernel went away: children die with us (PDEATHSIG)
+            spec = json.loads(msg)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    os.close(rfd)
+                    os.close(wfd)
+                    sock.close()
+                    ctl = socket.socket(fileno=fds[0])
+                    run_environment(spec, ctl, fds[1], me)
+                except BaseException:  # noqa: BLE001
+                    traceback.print_exc()
+                finally:
+                    os._exit(1)
+            for fd in fds:
+                os.close(fd)
+            send_frame_seq(sock, {"spawned": pid, "tag": spec.get("tag")})
+            _reap(sock)
+
+
+def send_frame_seq(sock: socket.socket, msg: dict) -> None:
+    try:
+        sock.send(json.dumps(msg).encode())
+    except OSError:
+        os._exit(0)
+
+
+def _reap(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        send_frame_seq(sock, {"exit": pid, "status": code})
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 4 and sys.argv[1] == "--zygote":
+        zygote_main(int(sys.argv[2]), int(sys.argv[3]))
