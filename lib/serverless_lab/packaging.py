@@ -48,6 +48,11 @@ def lambda_role(iam: Any = None, name: str = "serverless-lab-lambda-role") -> st
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
                                Description="Execution role for Serverless Labs functions")
-        iam.attach_role_policy(RoleName=name,
-                               PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+        # What AWS's managed AWSLambdaBasicExecutionRole grants, inline (moto does not load
+        # AWS-managed policies unless asked to).
+        iam.put_role_policy(RoleName=name, PolicyName="basic-execution", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]}],
+        }))
         return role["Role"]["Arn"]
