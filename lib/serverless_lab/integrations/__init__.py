@@ -1,0 +1,144 @@
+"""What moto stores but does not run: API Gateway → Lambda proxies, EventBridge → Lambda.
+
+``mock_aws()`` activates this extension after moto and the shared endpoint are up; a lab
+reaches it as ``aws.extension("integrations")``::
+
+    with mock_aws() as aws:
+        ...create a REST API with an AWS_PROXY integration and a stage "prod"...
+        requests.get(f"https://{api_id}.execute-api.us-east-1.amazonaws.com/prod/items/7")
+        gw = aws.extension("integrations")
+        print(gw.url_for(api_id, "prod"))   # http://127.0.0.1:PORT/<api_id>/prod: curl, browser
+        aws.clock.advance(3600)             # schedule rules fire on the lab clock
+
+Handlers run through moto's ``LambdaFunction.invoke``, which the local runtime
+(``serverless_lab.runtime``) makes run real code. ``stop()`` undoes every patch, removes the
+execute-api hook, cancels the schedules and closes the local server.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ._patch import Patches
+from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
+from .eventbridge import Delivery, EventBridgeIntegration
+from .http_gateway import ExecuteApiHook, LocalGatewayServer
+from .patterns import matches, target_input
+from .schedules import ScheduleExpressionError, parse_schedule
+
+if TYPE_CHECKING:
+    from ..cloud.session import MockSession
+
+log = logging.getLogger(__name__)
+
+__all__ = ["activate", "IntegrationsHandle", "ApiGateway", "GatewayRequest", "GatewayResponse",
+           "Delivery", "matches", "target_input", "parse_schedule", "ScheduleExpressionError",
+           "map_v1_response", "map_v2_response"]
+
+
+class IntegrationsHandle:
+    """The running integrations of one session (``aws.extension("integrations")``)."""
+
+    def __init__(self, session: MockSession) -> None:
+        self.session = session
+        self._patches = Patches()
+        self.gateway = ApiGateway(session)
+        self._hook = ExecuteApiHook(self.gateway)
+        self._server = LocalGatewayServer(self.gateway, host=session.options.get(
+            "apigateway_host", "127.0.0.1"), port=int(session.options.get("apigateway_port", 0)))
+        self.eventbridge = EventBridgeIntegration(session, self._patches)
+
+    def start(self) -> IntegrationsHandle:
+        from moto.apigateway.models import RestAPI
+
+        # moto registers exact-path callbacks per stage that know no Lambda proxy; ours covers
+        # every execute-api URL, so moto's are switched off while we run.
+        self._patches.set(RestAPI, "update_integration_mocks", lambda self, stage_name: None)
+        self._hook.start()
+        self.eventbridge.start()
+        return self
+
+    # -- API Gateway ------------------------------------------------------------------------
+    def url_for(self, api_id: str, stage: str | None = None) -> str:
+        """Local URL of an API stage that a browser or curl can call (starts the server).
+
+        ``stage`` may be left out when the API has one stage (or an HTTP API ``$default``).
+        """
+        stage = self._pick_stage(api_id, stage)
+        self._server.start()
+        return self._server.url(api_id, stage)
+
+    def execute_api_url(self, api_id: str, stage: str | None = None) -> str:
+        """``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}``: for ``requests``."""
+        stage = self._pick_stage(api_id, stage)
+        base = f"https://{api_id}.execute-api.{self.session.region}.amazonaws.com"
+        return base if stage in (None, "$default") else f"{base}/{stage}"
+
+    @property
+    def local_url(self) -> str:
+        """Base URL of the local server; ``GET`` it for a list of APIs and their URLs."""
+        self._server.start()
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def request(self, api_id: str, method: str, path: str, *, query: str = "",
+                headers: dict[str, str] | None = None, body: bytes | str = b"") -> GatewayResponse:
+        """Call an API without HTTP at all (path includes the stage, as in the URL)."""
+        data = body.encode() if isinstance(body, str) else body
+        return self.gateway.handle(GatewayRequest(api_id, method, path, query,
+                                                  list((headers or {}).items()), data))
+
+    def _pick_stage(self, api_id: str, stage: str | None) -> str | None:
+        from ..errors import LabError
+
+        kind = self.gateway.api_type(api_id)
+        if kind is None:
+            raise LabError(f"There is no REST or HTTP API with id {api_id!r} in this mocked world.",
+                           "Create it first (apigateway.create_rest_api or apigatewayv2.create_api) "
+                           "and pass the id it returns.")
+        stages = self.gateway.stages(api_id)
+        if stage is not None:
+            if stage not in stages:
+                raise LabError(f"API {api_id} has no stage {stage!r} (stages: "
+                               f"{', '.join(stages) or 'none'}).",
+                               "Deploy it to that stage first: create_deployment(restApiId=..., "
+                               "stageName=...) or apigatewayv2.create_stage(...).")
+            return stage
+        if "$default" in stages:
+            return "$default"
+        if len(stages) == 1:
+            return stages[0]
+        raise LabError(f"API {api_id} has {len(stages)} stages ({', '.join(stages) or 'none'}); "
+                       "say which one.", "Pass stage='prod' (or the stage you deployed).")
+
+    # -- EventBridge ------------------------------------------------------------------------
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every event handed to a Lambda / Step Functions target so far (oldest first)."""
+        return list(self.eventbridge.deliveries)
+
+    def schedules(self) -> dict[str, float]:
+        """Armed schedule rules → next firing time on the lab clock."""
+        return self.eventbridge.schedules()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def stop(self) -> None:
+        errors: list[BaseException] = []
+        for step in (self.eventbridge.stop, self._server.stop, self._hook.stop,
+                     self._patches.undo):
+            try:
+                step()
+            except BaseException as exc:  # noqa: BLE001 - every step must run
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+
+def activate(session: MockSession) -> IntegrationsHandle:
+    """Extension entry point (see ``serverless_lab.cloud.extensions``)."""
+    handle = IntegrationsHandle(session)
+    try:
+        return handle.start()
+    except BaseException:
+        handle.stop()
+        raise

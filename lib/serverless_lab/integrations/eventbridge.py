@@ -1,0 +1,269 @@
+"""EventBridge rules that reach Lambda (and Step Functions), on events and on schedules.
+
+moto matches ``put_events`` entries against rules but raises NotImplementedError for Lambda
+targets, never checks whether a rule is disabled, lets schedule rules (whose pattern is empty)
+match every event, and never fires schedules. This module patches
+``moto.events.models.Rule.send_to_targets`` so that:
+
+- a disabled rule matches nothing, a schedule rule matches no put_events entry (as on AWS);
+- Lambda targets are invoked asynchronously (InvocationType ``Event``, as EventBridge does)
+  with the event in AWS's shape, after ``Input`` / ``InputPath`` / ``InputTransformer``;
+- Step Functions targets start an execution; every other target keeps moto's behaviour;
+
+and patches ``EventsBackend.put_rule`` / ``delete_rule`` so that schedule rules fire
+"Scheduled Event"s on the lab clock: ``aws.clock.advance(3600)`` runs the twelve firings of a
+``rate(5 minutes)`` rule at once, in order.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import events as sample_events
+from ._patch import Patches
+from .invoke import invoke_lambda
+from .patterns import target_input
+from .schedules import ScheduleExpressionError, parse_schedule
+
+if TYPE_CHECKING:
+    from ..clock import LabClock, Timer
+    from ..cloud.session import MockSession
+
+log = logging.getLogger(__name__)
+_EVENT_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region",
+               "resources", "detail")
+
+
+@dataclass
+class Delivery:
+    """One event handed to one target: what a lab can inspect after ``put_events``."""
+
+    rule_arn: str
+    target_id: str
+    target_arn: str
+    payload: str
+    at: float
+    scheduled: bool = False
+    ok: bool = True
+    error: str | None = None
+
+    @property
+    def event(self) -> Any:
+        try:
+            return json.loads(self.payload)
+        except ValueError:
+            return self.payload
+
+
+def _iso(value: Any) -> str:
+    """EventBridge's ``time``: ``2026-11-22T22:12:34Z`` whatever form moto kept it in."""
+    if isinstance(value, (int, float)):
+        return sample_events.iso_time(float(value))
+    if isinstance(value, datetime):
+        return sample_events.iso_time(value.timestamp())
+    if isinstance(value, str) and value:
+        try:
+            return sample_events.iso_time(float(value))
+        except ValueError:
+            return value
+    return sample_events.iso_time()
+
+
+def aws_event(moto_event: dict[str, Any]) -> dict[str, Any]:
+    """The event as AWS delivers it (moto keeps ``time`` as a float and adds ingestion-time)."""
+    out = {k: copy.deepcopy(moto_event.get(k)) for k in _EVENT_KEYS}
+    out["version"] = out["version"] or "0"
+    out["time"] = _iso(moto_event.get("time"))
+    out["resources"] = out["resources"] or []
+    out["detail"] = out["detail"] if out["detail"] is not None else {}
+    if moto_event.get("replay-name"):
+        out["replay-name"] = moto_event["replay-name"]
+    return out
+
+
+def _service(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[2] if len(parts) > 2 else ""
+
+
+class EventBridgeIntegration:
+    """Delivers matched events and schedules to Lambda; keeps a log of deliveries."""
+
+    def __init__(self, session: MockSession, patches: Patches) -> None:
+        self.session = session
+        self.clock: LabClock = session.clock
+        self.patches = patches
+        self.deliveries: deque[Delivery] = deque(maxlen=2000)
+        self._schedules: dict[tuple[str, str, str, str], tuple[str, Timer]] = {}
+        self._lock = threading.RLock()
+        self._stopped = False
+        self._original_send: Any = None
+
+    # -- install ----------------------------------------------------------------------------
+    def start(self) -> EventBridgeIntegration:
+        from moto.events.models import EventsBackend, Rule
+
+        integration = self
+        original_send = self._original_send = Rule.send_to_targets
+
+        def send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
+            if rule.state != "ENABLED" or rule.scheduled_expression:
+                return
+            if not rule.event_pattern.matches_event(original_event):
+                return
+            integration.deliver(rule, original_event, original_send, transform_input)
+
+        original_put_rule = EventsBackend.put_rule
+        original_delete_rule = EventsBackend.delete_rule
+
+        def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+            expression = kwargs.get("scheduled_expression")
+            if expression:
+                try:
+                    parse_schedule(expression)
+                except ScheduleExpressionError as exc:
+                    from moto.events.exceptions import ValidationException
+
+                    raise ValidationException(
+                        f"Parameter ScheduleExpression is not valid. ({exc.message})") from None
+            rule = original_put_rule(backend, name, *args, **kwargs)
+            integration.sync_schedule(rule)
+            return rule
+
+        def delete_rule(backend: Any, name: str, event_bus_arn: str | None) -> None:
+            original_delete_rule(backend, name, event_bus_arn)
+            integration.forget_missing_schedules()
+
+        self.patches.set(Rule, "send_to_targets", send_to_targets)
+        self.patches.set(EventsBackend, "put_rule", put_rule)
+        self.patches.set(EventsBackend, "delete_rule", delete_rule)
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for _, timer in self._schedules.values():
+                timer.cancel()
+            self._schedules.clear()
+
+    # -- delivery ---------------------------------------------------------------------------
+    def deliver(self, rule: Any, moto_event: dict[str, Any], original_send: Any = None,
+                transform_input: bool = True, scheduled: bool = False) -> None:
+        """Hand one matched event to every target of ``rule``."""
+        event = aws_event(moto_event)
+        ingestion = _iso(moto_event.get("ingestion-time") or time.time())
+        others = []
+        for target in list(rule.targets):
+            arn = target.get("Arn", "")
+            service = _service(arn)
+            if service not in ("lambda", "states"):
+                others.append(target)
+                continue
+            payload = (target_input(target, event, rule_arn=rule.arn, rule_name=rule.name,
+                                    ingestion_time=ingestion)
+                       if transform_input else json.dumps(event))
+            record = Delivery(rule.arn, target.get("Id", ""), arn, payload, self.clock.now(),
+                              scheduled=scheduled)
+            try:
+                if service == "lambda":
+                    invoke_lambda(arn, payload, "schedule" if scheduled else "events",
+                                  account_id=rule.account_id, region=rule.region_name,
+                                  asynchronous=True)
+                else:
+                    self._start_execution(arn, payload, rule)
+            except Exception as exc:  # noqa: BLE001 - one target failing must not stop others
+                record.ok, record.error = False, f"{type(exc).__name__}: {exc}"
+                log.warning("EventBridge rule %s could not deliver to %s: %s", rule.name, arn,
+                            record.error)
+            self.deliveries.append(record)
+        if others and original_send is not None:
+            clone = copy.copy(rule)
+            clone.targets = others
+            try:
+                original_send(clone, moto_event, transform_input)
+            except NotImplementedError as exc:
+                log.warning("moto cannot deliver to this target type: %s", exc)
+
+    @staticmethod
+    def _start_execution(arn: str, payload: str, rule: Any) -> None:
+        from moto.stepfunctions.models import stepfunctions_backends
+
+        parts = arn.split(":")
+        backend = stepfunctions_backends[parts[4] or rule.account_id][parts[3] or rule.region_name]
+        backend.start_execution(arn, name=str(uuid.uuid4()), execution_input=payload)
+
+    # -- schedules --------------------------------------------------------------------------
+    @staticmethod
+    def _key(rule: Any) -> tuple[str, str, str, str]:
+        return (rule.account_id, rule.region_name, rule.event_bus_name, rule.name)
+
+    def sync_schedule(self, rule: Any) -> None:
+        """(Re)arm the timer of a schedule rule after put_rule."""
+        key = self._key(rule)
+        expression = rule.scheduled_expression
+        with self._lock:
+            if self._stopped:
+                return
+            current = self._schedules.get(key)
+            if current is not None:
+                if current[0] == expression:
+                    return  # same schedule: keep its rhythm
+                current[1].cancel()
+                del self._schedules[key]
+            if not expression:
+                return
+            schedule = parse_schedule(expression)
+            when = schedule.first_after_creation(self.clock.now())
+            self._arm(key, expression, schedule, when)
+
+    def _arm(self, key: tuple[str, str, str, str], expression: str, schedule: Any,
+             when: float) -> None:
+        if when == float("inf"):
+            return
+        timer = self.clock.call_at(when, lambda: self._fire(key, expression, schedule, when))
+        self._schedules[key] = (expression, timer)
+
+    def _lookup(self, key: tuple[str, str, str, str]) -> Any:
+        from moto.events.models import events_backends
+
+        account, region, bus, name = key
+        try:
+            return events_backends[account][region].event_buses[bus].rules.get(name)
+        except KeyError:
+            return None
+
+    def _fire(self, key: tuple[str, str, str, str], expression: str, schedule: Any,
+              when: float) -> None:
+        with self._lock:
+            if self._stopped or self._schedules.get(key, (None,))[0] != expression:
+                return
+            rule = self._lookup(key)
+            if rule is None or rule.scheduled_expression != expression:
+                self._schedules.pop(key, None)
+                return
+            self._arm(key, expression, schedule, schedule.next_after(when))
+        if rule.state == "ENABLED":
+            event: dict[str, Any] = sample_events.schedule(rule.arn, event_time=when)
+            event["region"], event["account"] = rule.region_name, rule.account_id
+            event["time"] = event["ingestion-time"] = when  # moto's form; aws_event() formats it
+            self.deliver(rule, event, self._original_send, scheduled=True)
+
+    def forget_missing_schedules(self) -> None:
+        with self._lock:
+            for key in list(self._schedules):
+                if self._lookup(key) is None:
+                    self._schedules.pop(key)[1].cancel()
+
+    def schedules(self) -> dict[str, float]:
+        """Armed schedule rules → next firing time (lab-clock seconds since the epoch)."""
+        with self._lock:
+            return {f"{k[2]}/{k[3]}": t.when for k, (_, t) in self._schedules.items()}
