@@ -25,7 +25,7 @@ import queue
 import subprocess
 import threading
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -162,7 +162,6 @@ class FargateEngine:
         original_register = Backend.register_task_definition
         original_run = Backend.run_task
         original_stop = Backend.stop_task
-        original_describe = Backend.describe_tasks
         original_requirements = Backend._calculate_task_resource_requirements
 
         def register_task_definition(backend: Any, family: str, container_definitions: list[dict[str, Any]],
@@ -204,9 +203,6 @@ class FargateEngine:
                     engine._begin_stop(run, reason or "Task stopped by user", "UserInitiated")
             return run.task
 
-        def describe_tasks(backend: Any, cluster_str: str, tasks: list[str]) -> Any:
-            return original_describe(backend, cluster_str, tasks)
-
         def requirements(task_definition: Any) -> dict[str, Any]:
             # moto adds up container memory and fails with a TypeError when a Fargate container
             # has none (AWS allows that: the task-level size is what counts).
@@ -220,7 +216,6 @@ class FargateEngine:
             mock.patch.object(Backend, "register_task_definition", register_task_definition),
             mock.patch.object(Backend, "run_task", run_task),
             mock.patch.object(Backend, "stop_task", stop_task),
-            mock.patch.object(Backend, "describe_tasks", describe_tasks),
             mock.patch.object(Backend, "_calculate_task_resource_requirements", staticmethod(requirements)),
         ]
         for p in self._patches:
@@ -308,11 +303,17 @@ class FargateEngine:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def _at(self, run: TaskRun, delay: float, fn: Any) -> None:
+        holder: list[Any] = []
+
         def fire() -> None:
             with self._lock:
+                if holder and holder[0] in run.timers:
+                    run.timers.remove(holder[0])
                 if not self._stopped:
                     fn()
-        run.timers.append(self.clock.call_later(delay, fire))
+        timer = self.clock.call_later(delay, fire)
+        holder.append(timer)
+        run.timers.append(timer)
 
     def _launch(self, backend: Any, task: Any, definition: Any, overrides: dict[str, Any]) -> None:
         now = self.clock.now()
@@ -530,7 +531,3 @@ class FargateEngine:
         end = getattr(run.task, "stopped_at", None)
         end_t = end.timestamp() if end else self.clock.now()
         return max(0.0, end_t - start.timestamp())
-
-
-def _timings_fields() -> list[str]:
-    return [f.name for f in fields(FargateTimings)]
