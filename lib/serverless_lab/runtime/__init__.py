@@ -1,0 +1,69 @@
+"""The local Lambda runtime: every Lambda path in moto runs your real handler code.
+
+``mock_aws()`` activates it (``aws.extension("lambda")`` returns the :class:`LambdaRuntime`
+handle). Create functions with boto3 as on AWS; Invoke, S3 notifications, SQS event source
+mappings, DynamoDB streams, SNS, Kinesis, CloudWatch Logs subscriptions, Step Functions tasks
+(and the API Gateway / EventBridge integrations) run the handler in an *execution
+environment*: a worker process with the function's zip (and layers under an /opt-like dir),
+handler, environment variables, memory size and timeout, plus ``AWS_ENDPOINT_URL`` so the
+handler's own boto3 calls reach the same mocked world.
+
+Runtimes: python3.10, python3.11, python3.12, python3.13. All run on the notebook's own Python
+interpreter: the runtime name is simulated, not a different interpreter. Other runtimes
+(nodejs, java, ...) are refused with ``InvalidRuntimeException`` naming the supported ones.
+
+Behaviour as AWS documents it: INIT (handler import, 10 s limit) -> INVOKE ... -> SHUTDOWN;
+warm reuse keeps module state; cold and warm starts in CloudWatch Logs (``REPORT`` with
+``Init Duration`` on cold starts only); errors ``Unhandled`` / ``Runtime.ImportModuleError`` /
+``Runtime.HandlerNotFound`` / ``Runtime.ExitError`` / ``Runtime.OutOfMemory`` (memory enforced
+by watching the worker's resident set size, RLIMIT_AS only as a loose backstop) /
+``Sandbox.Timedout``; concurrency limits with 429 ``TooManyRequestsException``; provisioned
+concurrency; async invocation with retries, destinations and DLQ on the lab clock.
+
+Public handle (``rt = aws.extension("lambda")``)::
+
+    rt.trace                       # serverless_lab.trace.TRACE: every invocation
+    rt.clear_trace()
+    rt.environments()              # [{id, function, version, state, created, last_used, invocations, ...}]
+    rt.set_account_concurrency(n)  # default 1,000 (also mock_aws(account_concurrency=n))
+    rt.set_keep_alive(seconds)     # lab-clock seconds (also mock_aws(keep_alive_s=...)), default 600
+    rt.reclaim_idle()              # reclaim environments idle past the keep-alive now
+    rt.wait_idle(timeout=30)       # wait for running and queued (async) invocations
+    rt.stop()                      # kill every worker (mock_aws does it for you)
+
+boto3 retries a 429 by default (legacy mode: up to 4 retries); to see a throttle at once use
+``Config(retries={"total_max_attempts": 1})``.
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from .errors import SUPPORTED_RUNTIMES
+from .service import InvokeResult, LambdaRuntime
+
+__all__ = ["activate", "LambdaRuntime", "InvokeResult", "SUPPORTED_RUNTIMES"]
+
+
+def activate(session: Any) -> LambdaRuntime:
+    """Start the local Lambda service for ``session`` and patch moto to use it."""
+    from .patch import install
+
+    rt = LambdaRuntime(session)
+    stack = install(rt)
+    original_stop = rt.stop
+
+    def stop() -> None:
+        try:
+            original_stop()
+        finally:
+            stack.close()
+            try:
+                atexit.unregister(stop)
+            except Exception:  # noqa: BLE001
+                pass
+
+    rt.stop = stop  # type: ignore[method-assign]
+    atexit.register(stop)
+    return rt
