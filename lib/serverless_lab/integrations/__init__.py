@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from . import moto_fixes
 from ._patch import Patches
 from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
 from .eventbridge import Delivery, EventBridgeIntegration
@@ -55,6 +56,7 @@ class IntegrationsHandle:
         # moto registers exact-path callbacks per stage that know no Lambda proxy; ours covers
         # every execute-api URL, so moto's are switched off while we run.
         self._patches.set(RestAPI, "update_integration_mocks", lambda self, stage_name: None)
+        moto_fixes.install(self._patches)
         self._hook.start()
         self.eventbridge.start()
         return self
