@@ -505,6 +505,10 @@ class ApiGateway:
                         box["error"])
             return _json_response(500, "Internal server error" if rest else "Internal Server Error")
         result = box["result"]
+        if result.throttled:
+            # Lambda refused the invocation (429): API Gateway answers 500, as documented
+            log.warning("Lambda throttled %s (%s)", target.function_arn, result.throttled)
+            return _json_response(500, "Internal server error" if rest else "Internal Server Error")
         return result.payload, result.function_error
 
 

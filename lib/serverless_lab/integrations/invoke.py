@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TRIGGER_HEADER = "x-serverless-lab-trigger"
+THROTTLE_HEADER = "x-serverless-lab-throttled"  # set by the runtime when it throttles
 
 
 @dataclass
@@ -21,6 +22,7 @@ class LambdaResult:
     payload: bytes
     function_error: str | None
     status: int = 200
+    throttled: str | None = None  # AWS's reason code when Lambda refused the call (429)
 
 
 def split_function_arn(name_or_arn: str, default_account: str, default_region: str
@@ -73,4 +75,6 @@ def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str
     if isinstance(payload, str):
         payload = payload.encode("utf-8")
     status = int(response_headers.get("status", 202 if asynchronous else 200) or 200)
-    return LambdaResult(payload, response_headers.get("x-amz-function-error"), status)
+    throttled = response_headers.get(THROTTLE_HEADER)
+    return LambdaResult(payload, None if throttled else response_headers.get("x-amz-function-error"),
+                        429 if throttled else status, throttled)
