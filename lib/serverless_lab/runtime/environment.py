@@ -113,7 +113,7 @@ class Environment:
         peak = 0
         limit_kb = self.memory_mb * 1024
         result = Exchange("ok")
-        while True:
+        while result.status == "ok":
             now = time.perf_counter()
             if reply is not None and (seen_sentinel or not out_open):
                 break

@@ -342,14 +342,25 @@ def zygote_main(sock_fd: int, parent_pid: int) -> None:
                     sock.close()
                     ctl = socket.socket(fileno=fds[0])
                     run_environment(spec, ctl, fds[1], me)
+                except SystemExit as exc:  # sys.exit() in a handler ends the runtime process
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                    _flush_and_exit(code)
                 except BaseException:  # noqa: BLE001
                     traceback.print_exc()
-                finally:
-                    os._exit(1)
+                _flush_and_exit(1)
             for fd in fds:
                 os.close(fd)
             send_frame_seq(sock, {"spawned": pid, "tag": spec.get("tag")})
             _reap(sock)
+
+
+def _flush_and_exit(code: int) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001
+        pass
+    os._exit(code)
 
 
 def send_frame_seq(sock: socket.socket, msg: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -35,6 +36,8 @@ class Zygote:
         self._sock: socket.socket | None = None
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()
+        self._launcher: threading.Thread | None = None
+        self._requests: queue.Queue = queue.Queue()
 
     @property
     def pid(self) -> int | None:
@@ -47,6 +50,33 @@ class Zygote:
     def _start_locked(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             return
+        # PR_SET_PDEATHSIG fires when the *thread* that forked the zygote ends, so the zygote is
+        # always started from one long-lived launcher thread, never from a short-lived caller.
+        if self._launcher is None or not self._launcher.is_alive():
+            self._launcher = threading.Thread(target=self._launch_loop, name="serverless-lab-zygote-launcher",
+                                              daemon=True)
+            self._launcher.start()
+        done = threading.Event()
+        errors: list[BaseException] = []
+        self._requests.put((done, errors))
+        done.wait()
+        if errors:
+            raise errors[0]
+
+    def _launch_loop(self) -> None:
+        while True:
+            item = self._requests.get()
+            if item is None:
+                return
+            done, errors = item
+            try:
+                self._launch()
+            except BaseException as exc:  # noqa: BLE001 - reported to the waiting caller
+                errors.append(exc)
+            finally:
+                done.set()
+
+    def _launch(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -118,6 +148,10 @@ class Zygote:
     def stop(self) -> None:
         with self._lock:
             self._kill_locked()
+            if self._launcher is not None:
+                self._requests.put(None)
+                self._launcher.join(timeout=5)
+                self._launcher = None
 
     def _kill_locked(self) -> None:
         if self._sock is not None:

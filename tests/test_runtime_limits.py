@@ -1,0 +1,255 @@
+"""Limits: timeout, crashes, memory, output, forks, concurrency, throttling, provisioned."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import textwrap
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import psutil
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+NO_RETRY = Config(retries={"total_max_attempts": 1}, max_pool_connections=50)
+
+
+def make_zip(src: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", textwrap.dedent(src))
+    return buf.getvalue()
+
+
+def create(lam, name: str, code: str, **kw) -> None:
+    iam = boto3.client("iam")
+    try:
+        role = iam.get_role(RoleName="lambda-role")["Role"]["Arn"]
+    except ClientError:
+        role = iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": make_zip(code)}, **kw)
+
+
+def invoke(lam, name: str, event=None, **kw):
+    resp = lam.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(), **kw)
+    resp["body"] = json.loads(resp["Payload"].read() or b"null")
+    return resp
+
+
+def messages(name: str) -> list[str]:
+    logs = boto3.client("logs")
+    out = []
+    for s in logs.describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]:
+        out += [e["message"] for e in logs.get_log_events(logGroupName=f"/aws/lambda/{name}",
+                                                          logStreamName=s["logStreamName"])["events"]]
+    return out
+
+
+def test_timeout_kills_and_discards_the_environment(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("slow")
+    create(lam, name, """
+        import time
+        def handler(event, context):
+            if event.get("sleep"):
+                time.sleep(30)
+            return "quick"
+    """, Timeout=1)
+    resp = invoke(lam, name, {"sleep": True})
+    assert resp["FunctionError"] == "Unhandled"
+    assert resp["body"]["errorType"] == "Sandbox.Timedout"
+    assert resp["body"]["errorMessage"].endswith("Task timed out after 1.00 seconds")
+    msgs = messages(name)
+    timed_out = [m for m in msgs if m.endswith("Task timed out after 1.00 seconds")]
+    assert timed_out and timed_out[0][:4].isdigit() and timed_out[0].split(" ")[0].endswith("Z")
+    report = [m for m in msgs if m.startswith("REPORT")][-1]
+    assert "Duration: 1000.00 ms" in report and report.endswith("Status: timeout")
+    rt = aws.extension("lambda")
+    assert rt.trace.filter(function_name=name).records()[-1].outcome == "timeout"
+    assert invoke(lam, name)["body"] == "quick"
+    assert [r.cold for r in rt.trace.filter(function_name=name)] == [True, True]
+
+
+def test_process_exit_is_runtime_exit_error_and_the_kernel_survives(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("exit")
+    create(lam, name, """
+        import os, sys
+        def handler(event, context):
+            print("about to exit")
+            if event.get("how") == "sys":
+                sys.exit(3)
+            os._exit(1)
+    """)
+    resp = invoke(lam, name)
+    assert resp["FunctionError"] == "Unhandled"
+    body = resp["body"]
+    assert body["errorType"] == "Runtime.ExitError"
+    rec = aws.extension("lambda").trace.filter(function_name=name).records()[-1]
+    assert body["errorMessage"] == f"RequestId: {rec.request_id} Error: Runtime exited with error: exit status 1"
+    assert rec.outcome == "crash"
+    assert "about to exit" in messages(name)
+    assert invoke(lam, name, {"how": "sys"})["body"]["errorMessage"].endswith("exit status 3")
+    assert psutil.Process(os.getpid()).is_running()
+
+
+def test_memory_limit_is_enforced(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("hog")
+    create(lam, name, """
+        def handler(event, context):
+            blocks = []
+            for _ in range(400):
+                blocks.append(b"x" * (1024 * 1024))   # touch 400 MB
+            return len(blocks)
+    """, MemorySize=128, Timeout=20)
+    resp = invoke(lam, name)
+    assert resp["FunctionError"] == "Unhandled"
+    assert resp["body"]["errorType"] == "Runtime.OutOfMemory"
+    assert resp["body"]["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    rec = aws.extension("lambda").trace.filter(function_name=name).records()[-1]
+    assert rec.outcome == "oom" and rec.max_memory_used_mb == 128
+    report = [m for m in messages(name) if m.startswith("REPORT")][-1]
+    assert "Max Memory Used: 128 MB" in report and report.endswith("Error Type: Runtime.OutOfMemory")
+
+
+def test_huge_output_is_bounded(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("chatty")
+    create(lam, name, """
+        import sys
+        def handler(event, context):
+            line = "y" * 1023 + "\\n"
+            for _ in range(20 * 1024):          # 20 MB of output
+                sys.stdout.write(line)
+            return "done"
+    """, Timeout=30)
+    resp = invoke(lam, name)
+    assert resp["body"] == "done"
+    msgs = messages(name)
+    assert sum(len(m) for m in msgs) < 2 * 1024 * 1024
+    assert any("output truncated" in m for m in msgs)
+
+
+def test_forked_children_die_with_the_environment(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("forker")
+    create(lam, name, """
+        import os, time
+        def handler(event, context):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(600)
+                os._exit(0)
+            print("child", pid, flush=True)
+            time.sleep(5)
+            return pid
+    """, Timeout=1)
+    resp = invoke(lam, name)
+    assert resp["body"]["errorType"] == "Sandbox.Timedout"
+    child = int(next(m for m in messages(name) if m.startswith("child ")).split()[1])
+    time.sleep(0.2)
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+
+
+def test_parallel_invocations_get_separate_environments(aws, unique):
+    lam = boto3.client("lambda", config=NO_RETRY)
+    name = unique("par")
+    create(lam, name, """
+        import os, time
+        def handler(event, context):
+            time.sleep(0.3)
+            return os.getpid()
+    """)
+    with ThreadPoolExecutor(5) as pool:
+        pids = list(pool.map(lambda _: invoke(lam, name)["body"], range(5)))
+    assert len(set(pids)) == 5
+    rt = aws.extension("lambda")
+    recs = rt.trace.filter(function_name=name).records()
+    assert sum(r.cold for r in recs) == 5 and len({r.environment_id for r in recs}) == 5
+    with ThreadPoolExecutor(5) as pool:
+        again = list(pool.map(lambda _: invoke(lam, name)["body"], range(5)))
+    assert all(isinstance(p, int) for p in again), again
+    assert set(again) == set(pids)        # reused, no new cold starts
+    assert sum(r.cold for r in rt.trace.filter(function_name=name)) == 5
+
+
+def test_reserved_concurrency_zero_throttles(aws, unique):
+    lam = boto3.client("lambda", config=NO_RETRY)
+    name = unique("zero")
+    create(lam, name, "def handler(e, c):\n    return 1\n")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as err:
+        lam.invoke(FunctionName=name)
+    resp = err.value.response
+    assert resp["Error"]["Code"] == "TooManyRequestsException"
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert resp["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    rec = aws.extension("lambda").trace.filter(function_name=name).records()[-1]
+    assert rec.outcome == "throttled" and rec.environment_id == ""
+    lam.delete_function_concurrency(FunctionName=name)
+    assert lam.invoke(FunctionName=name)["StatusCode"] == 200
+
+
+def test_account_limit_throttles_the_overflow(unique):
+    from serverless_lab import mock_aws
+
+    with mock_aws(account_concurrency=2) as session:
+        lam = boto3.client("lambda", config=NO_RETRY)
+        name = unique("acct")
+        create(lam, name, "import time\ndef handler(e, c):\n    time.sleep(0.5)\n    return 1\n")
+
+        def call(_):
+            try:
+                lam.invoke(FunctionName=name)
+                return "ok"
+            except ClientError as exc:
+                return exc.response.get("Reason")
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(call, range(4)))
+        assert results.count("ok") == 2
+        assert results.count("ConcurrentInvocationLimitExceeded") == 2
+        rt = session.extension("lambda")
+        rt.set_account_concurrency(10)
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(call, range(4))) == ["ok"] * 4
+
+
+def test_provisioned_concurrency_has_no_cold_start(aws, unique):
+    lam = boto3.client("lambda", config=NO_RETRY)
+    name = unique("prov")
+    create(lam, name, "import os, time\ndef handler(e, c):\n    time.sleep(0.3)\n"
+                      "    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n")
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    put = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live",
+                                                 ProvisionedConcurrentExecutions=2)
+    assert put["RequestedProvisionedConcurrentExecutions"] == 2
+    got = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert got["Status"] == "READY" and got["AvailableProvisionedConcurrentExecutions"] == 2
+    rt = aws.extension("lambda")
+    assert sum(1 for e in rt.environments() if e["function"] == name and e["provisioned"]) == 2
+    with ThreadPoolExecutor(3) as pool:
+        bodies = list(pool.map(lambda _: invoke(lam, name, Qualifier="live")["body"], range(3)))
+    recs = rt.trace.filter(function_name=name).records()
+    assert sum(r.provisioned for r in recs) == 2 and bodies.count("provisioned-concurrency") == 2
+    spill = [r for r in recs if not r.provisioned]
+    assert len(spill) == 1 and spill[0].cold and spill[0].init_duration_ms is not None   # on-demand spill-over
+    assert all(r.init_duration_ms is None and not r.cold for r in recs if r.provisioned)
+    reports = [m for m in messages(name) if m.startswith("REPORT")]
+    assert sum("Init Duration" in m for m in reports) == 1
+    with pytest.raises(ClientError) as err:
+        lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST",
+                                               ProvisionedConcurrentExecutions=1)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    with pytest.raises(ClientError) as err:
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+    assert err.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"
