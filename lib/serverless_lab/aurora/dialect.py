@@ -1,0 +1,159 @@
+"""What the embedded SQLite engine can stand in for, and what it must refuse.
+
+Aurora runs PostgreSQL or MySQL; the course runs SQLite in-process so that nothing needs
+installing. Most everyday SQL (CREATE TABLE, INSERT, SELECT with joins, GROUP BY, ORDER BY, LIMIT,
+RETURNING, ON CONFLICT, CAST, CURRENT_TIMESTAMP, ``->``/``->>`` JSON) behaves the same. Where the
+dialects differ the engine either translates (a short, documented list) or refuses with a
+``BadRequestException`` that names the difference, never a silent different answer.
+
+Translations (``TRANSLATIONS``), applied outside string literals and comments:
+
+* aurora-postgresql: ``SERIAL``/``BIGSERIAL``/``SMALLSERIAL`` columns → ``INTEGER PRIMARY KEY
+  AUTOINCREMENT`` (same behaviour: a unique increasing integer key).
+* aurora-mysql: ``INT AUTO_INCREMENT [PRIMARY KEY]`` → ``INTEGER PRIMARY KEY AUTOINCREMENT``; table
+  options ``ENGINE=…``, ``DEFAULT CHARSET=…``, ``COLLATE=…`` are dropped.
+
+Behaviour kept faithful by settings: ``LIKE`` is case-sensitive for aurora-postgresql clusters (as
+PostgreSQL's) and case-insensitive for aurora-mysql (as MySQL's default collation).
+
+Refused (``REFUSED``): PostgreSQL's ``::`` casts, ``ILIKE``, JSONB containment/path operators
+(``@>``, ``<@``, ``#>``, ``#>>``, ``?|``, ``?&``), ``CREATE EXTENSION``, ``DISTINCT ON``, arrays
+(``ARRAY[...]``, ``= ANY(...)``), ``GENERATED … AS IDENTITY``, ``SELECT … FOR UPDATE/SHARE``,
+``CREATE SCHEMA``; MySQL's ``ON DUPLICATE KEY UPDATE``, ``SHOW …``, ``DESCRIBE``; and SQLite-only
+syntax (``PRAGMA``, ``INSERT OR REPLACE``, ``AUTOINCREMENT``) that the real Aurora would reject.
+Any other SQLite error (e.g. ``no such function: now``) is returned as a BadRequestException that
+says the embedded engine is SQLite standing in for the cluster's engine.
+
+Known difference that cannot be detected from the text: on aurora-mysql ``7 / 2`` is ``3.5000``
+while SQLite gives ``3`` (write ``7 / 2.0`` or ``CAST(7 AS REAL) / 2``). For full fidelity point
+the cluster at a real PostgreSQL (see :mod:`serverless_lab.aurora`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRINGS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.S)
+
+
+def code_only(sql: str) -> str:
+    """``sql`` with string literals, quoted identifiers and comments blanked (same length)."""
+    return _STRINGS.sub(lambda m: " " * len(m.group(0)), sql)
+
+
+class DialectError(Exception):
+    """SQL the embedded engine cannot run faithfully; the message names the difference."""
+
+
+# (engine it applies to, pattern, explanation)
+REFUSED: list[tuple[str, re.Pattern[str], str]] = [
+    ("postgres", re.compile(r"::\s*[A-Za-z_]"),
+     "PostgreSQL's `value::type` cast syntax is not available in the embedded SQLite engine; write "
+     "CAST(value AS type), which both engines understand."),
+    ("postgres", re.compile(r"\bILIKE\b", re.I),
+     "ILIKE (case-insensitive LIKE) is PostgreSQL-only; write LOWER(column) LIKE LOWER(:pattern), which "
+     "both engines understand."),
+    ("postgres", re.compile(r"@>|<@|#>>?|\?\||\?&"),
+     "JSONB containment/path operators (@>, <@, #>, #>>, ?|, ?&) are PostgreSQL-only; the embedded "
+     "SQLite engine has -> and ->> and json_extract(). Use those, or point the cluster at a real "
+     "PostgreSQL (mock_aws(aurora_postgres_dsn=...))."),
+    ("postgres", re.compile(r"\bCREATE\s+EXTENSION\b", re.I),
+     "CREATE EXTENSION loads a PostgreSQL extension; the embedded SQLite engine has none. Point the "
+     "cluster at a real PostgreSQL (mock_aws(aurora_postgres_dsn=...)) to use extensions."),
+    ("postgres", re.compile(r"\bDISTINCT\s+ON\b", re.I),
+     "DISTINCT ON is PostgreSQL-only; use GROUP BY, or a window function (ROW_NUMBER() OVER (...))."),
+    ("postgres", re.compile(r"\bARRAY\s*\[|=\s*ANY\s*\(", re.I),
+     "PostgreSQL arrays (ARRAY[...], = ANY(...)) are not available in the embedded SQLite engine; use "
+     "IN (...) or a JSON array with json_each()."),
+    ("postgres", re.compile(r"\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", re.I),
+     "GENERATED ... AS IDENTITY is not available in the embedded SQLite engine; declare the column "
+     "SERIAL PRIMARY KEY (translated to SQLite's INTEGER PRIMARY KEY AUTOINCREMENT)."),
+    ("postgres", re.compile(r"\bCREATE\s+SCHEMA\b", re.I),
+     "CREATE SCHEMA is not available in the embedded SQLite engine (one schema per database); use a "
+     "separate `database=` in the Data API call instead."),
+    ("any", re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE)\b\s*(NOWAIT|SKIP\s+LOCKED)?\s*;?\s*$", re.I),
+     "SELECT ... FOR UPDATE/SHARE row locks are not available in the embedded SQLite engine (it locks "
+     "the whole database for a write transaction); leave the clause out."),
+    ("mysql", re.compile(r"\bON\s+DUPLICATE\s+KEY\s+UPDATE\b", re.I),
+     "MySQL's ON DUPLICATE KEY UPDATE is not available in the embedded SQLite engine; write "
+     "INSERT ... ON CONFLICT(key) DO UPDATE SET ... (SQLite and PostgreSQL syntax)."),
+    ("mysql", re.compile(r"^\s*(SHOW|DESCRIBE|DESC)\b", re.I),
+     "SHOW/DESCRIBE are MySQL commands the embedded SQLite engine does not have; query "
+     "sqlite_schema (SELECT name FROM sqlite_schema WHERE type='table') instead."),
+    ("any", re.compile(r"^\s*PRAGMA\b", re.I),
+     "PRAGMA is SQLite-only: the Aurora cluster you are simulating would reject it."),
+    ("any", re.compile(r"\bINSERT\s+OR\s+(REPLACE|IGNORE|ABORT|FAIL|ROLLBACK)\b", re.I),
+     "INSERT OR REPLACE/IGNORE is SQLite-only: the Aurora cluster would reject it. Use INSERT ... ON "
+     "CONFLICT(...) DO UPDATE / DO NOTHING."),
+    ("any", re.compile(r"\bAUTOINCREMENT\b", re.I),
+     "AUTOINCREMENT is SQLite-only: the Aurora cluster would reject it. Declare the key SERIAL PRIMARY "
+     "KEY (aurora-postgresql) or INT AUTO_INCREMENT PRIMARY KEY (aurora-mysql)."),
+]
+
+_SERIAL = re.compile(r"\b(SMALL|BIG)?SERIAL\b(\s+PRIMARY\s+KEY)?", re.I)
+_AUTO_INC = re.compile(r"\b(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)(\s*\(\s*\d+\s*\))?(\s+UNSIGNED)?"
+                       r"(\s+NOT\s+NULL)?\s+AUTO_INCREMENT\b(\s+PRIMARY\s+KEY)?", re.I)
+_TABLE_OPTS = re.compile(r"\s*\b(ENGINE|(DEFAULT\s+)?(CHARSET|CHARACTER\s+SET)|COLLATE)\s*=?\s*\w+", re.I)
+
+TRANSLATIONS = {
+    "postgres": "SERIAL → INTEGER PRIMARY KEY AUTOINCREMENT",
+    "mysql": "INT AUTO_INCREMENT → INTEGER PRIMARY KEY AUTOINCREMENT; ENGINE=/CHARSET=/COLLATE= table options dropped",
+}
+
+
+def family(engine: str) -> str:
+    """``"postgres"`` for aurora-postgresql, ``"mysql"`` for aurora-mysql / aurora."""
+    return "postgres" if "postgres" in engine else "mysql"
+
+
+def _apply_outside_strings(sql: str, pattern: re.Pattern[str], repl: str) -> str:
+    masked = code_only(sql)
+    out, last = [], 0
+    for m in pattern.finditer(masked):
+        out.append(sql[last:m.start()])
+        out.append(m.expand(repl) if "\\" in repl else repl)
+        last = m.end()
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def prepare_for_sqlite(sql: str, engine: str) -> str:
+    """Check ``sql`` against the refused list for ``engine`` and apply the safe translations.
+
+    Raises :class:`DialectError` naming the difference; returns the SQL SQLite should run.
+    """
+    fam = family(engine)
+    masked = code_only(sql)
+    for applies, pattern, why in REFUSED:
+        if applies in ("any", fam) and pattern.search(masked):
+            dialect = "PostgreSQL" if fam == "postgres" else "MySQL"
+            raise DialectError(f"Dialect difference: {why} (The embedded engine is SQLite standing in for "
+                               f"Aurora {dialect}.)")
+    if fam == "postgres":
+        sql = _apply_outside_strings(sql, _SERIAL, "INTEGER PRIMARY KEY AUTOINCREMENT")
+    else:
+        sql = _apply_outside_strings(sql, _AUTO_INC, "INTEGER PRIMARY KEY AUTOINCREMENT")
+        if re.match(r"\s*CREATE\s+TABLE\b", sql, re.I):
+            sql = _apply_outside_strings(sql, _TABLE_OPTS, "")
+    return sql
+
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def named_to_pyformat(sql: str) -> tuple[str, list[str]]:
+    """``:name`` placeholders → psycopg's ``%(name)s`` (outside strings; ``::`` casts kept).
+
+    Every ``%`` becomes ``%%``: psycopg treats the whole text as a format string when it is
+    given parameters (always, here: a dict, possibly empty).
+    """
+    sql2 = sql.replace("%", "%%")
+    masked = code_only(sql2)
+    out, last, names = [], 0, []
+    for m in _PARAM.finditer(masked):
+        out.append(sql2[last:m.start()])
+        out.append(f"%({m.group(1)})s")
+        names.append(m.group(1))
+        last = m.end()
+    out.append(sql2[last:])
+    return "".join(out), names

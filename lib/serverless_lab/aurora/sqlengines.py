@@ -1,0 +1,331 @@
+"""The SQL engines behind the Data API: embedded SQLite (default) or a real PostgreSQL.
+
+SQLite: one database file per cluster and database name, in a temporary folder that lives as long
+as the ``mock_aws`` session (``apsw`` gives column declared types and a modern SQLite with
+RETURNING, upserts and JSON operators). Each Data API transaction gets its own connection, as on
+Aurora; calls without ``transactionId`` autocommit.
+
+PostgreSQL: with ``mock_aws(aurora_postgres_dsn="postgresql://user:pw@host:5432/db")`` (or the
+environment variable ``SERVERLESS_LAB_AURORA_POSTGRES_DSN``) aurora-postgresql clusters run their
+SQL on that server, through psycopg. Each cluster+database gets its own schema (named
+``<cluster>__<database>``), so clusters do not see each other's tables; ``database=`` in the Data
+API selects the schema. aurora-mysql clusters keep using SQLite.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import decimal
+import json
+import os
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import dialect
+
+DSN_ENV = "SERVERLESS_LAB_AURORA_POSTGRES_DSN"
+
+# JDBC type codes the Data API reports in columnMetadata.type
+JDBC = {"bit": -7, "bool": -7, "boolean": 16, "int2": 5, "smallint": 5, "int4": 4, "integer": 4, "int": 4,
+        "serial": 4, "int8": -5, "bigint": -5, "bigserial": -5, "float4": 7, "real": 7, "float8": 8,
+        "double": 8, "numeric": 2, "decimal": 3, "varchar": 12, "text": 12, "char": 1, "bpchar": 1,
+        "date": 91, "time": 92, "timestamp": 93, "timestamptz": 93, "bytea": -2, "blob": -4, "json": 1111,
+        "jsonb": 1111, "uuid": 1111}
+
+
+class SqlError(Exception):
+    """The engine refused the statement (syntax, constraint, missing table...)."""
+
+
+@dataclass
+class Column:
+    name: str
+    type_name: str
+    table: str = ""
+    schema: str = ""
+    auto_increment: bool = False
+    nullable: int = 2  # columnNullableUnknown
+
+    def metadata(self) -> dict[str, Any]:
+        base = self.type_name.split("(")[0].strip().lower()
+        return {
+            "name": self.name, "label": self.name, "type": JDBC.get(base, 1111), "typeName": base,
+            "schemaName": self.schema, "tableName": self.table, "isAutoIncrement": self.auto_increment,
+            "isSigned": base in {"int2", "int4", "int8", "integer", "int", "bigint", "smallint", "float4",
+                                 "float8", "real", "double", "numeric", "decimal", "serial", "bigserial"},
+            "isCurrency": False, "isCaseSensitive": base in {"text", "varchar", "char", "bpchar"},
+            "nullable": self.nullable, "precision": 0, "scale": 0, "arrayBaseColumnType": 0,
+        }
+
+
+@dataclass
+class Result:
+    columns: list[Column] | None = None           # None: the statement returned no result set
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    updated: int = 0
+    generated_id: int | None = None
+
+
+# -- values ---------------------------------------------------------------------------------------
+def to_field(value: Any, type_name: str = "") -> dict[str, Any]:
+    """One value as a Data API Field."""
+    t = type_name.lower()
+    if value is None:
+        return {"isNull": True}
+    if isinstance(value, bool) or ("bool" in t and isinstance(value, int)):
+        return {"booleanValue": bool(value)}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"blobValue": base64.b64encode(bytes(value)).decode()}
+    if ("numeric" in t or "decimal" in t) and isinstance(value, (int, float, decimal.Decimal)):
+        return {"stringValue": str(value)}
+    if isinstance(value, int):
+        return {"longValue": value}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": to_text(value)}
+
+
+def to_text(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def to_json_value(value: Any, type_name: str = "") -> Any:
+    """One value as it appears in ``formattedRecords`` (formatRecordsAs="JSON")."""
+    f = to_field(value, type_name)
+    if f.get("isNull"):
+        return None
+    if "stringValue" in f and "json" in type_name.lower():
+        try:
+            return json.loads(f["stringValue"])
+        except ValueError:
+            pass
+    return next(iter(f.values()))
+
+
+def from_parameter(param: dict[str, Any], for_postgres: bool) -> Any:
+    """A Data API SqlParameter's value as a Python value for the driver."""
+    value = param.get("value") or {}
+    hint = param.get("typeHint")
+    if not value or value.get("isNull"):
+        return None
+    if "arrayValue" in value:
+        raise SqlError("Array parameters are not supported.")
+    if "booleanValue" in value:
+        return bool(value["booleanValue"])
+    if "longValue" in value:
+        return int(value["longValue"])
+    if "doubleValue" in value:
+        return float(value["doubleValue"])
+    if "blobValue" in value:
+        blob = value["blobValue"]
+        return base64.b64decode(blob) if isinstance(blob, str) else bytes(blob)
+    text = value.get("stringValue")
+    if text is None:
+        raise SqlError(f"Parameter {param.get('name')!r} has no value (give one of stringValue, longValue, "
+                       "doubleValue, booleanValue, blobValue, isNull).")
+    if for_postgres and hint:
+        try:
+            if hint == "DATE":
+                return _dt.date.fromisoformat(text)
+            if hint == "TIME":
+                return _dt.time.fromisoformat(text)
+            if hint == "TIMESTAMP":
+                return _dt.datetime.fromisoformat(text)
+            if hint == "DECIMAL":
+                return decimal.Decimal(text)
+            if hint == "UUID":
+                return uuid.UUID(text)
+            if hint == "JSON":
+                from psycopg.types.json import Jsonb
+
+                return Jsonb(json.loads(text))
+        except ValueError as exc:
+            raise SqlError(f"Parameter {param.get('name')!r}: {text!r} is not a valid {hint} ({exc}).") from None
+    return text
+
+
+# -- SQLite ---------------------------------------------------------------------------------------
+class SqliteConnection:
+    """One connection to a cluster's SQLite database."""
+
+    def __init__(self, path: str, engine: str) -> None:
+        import apsw
+
+        self._apsw = apsw
+        self.engine = engine
+        self.conn = apsw.Connection(path)
+        self.conn.set_busy_timeout(5000)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        sensitive = "ON" if dialect.family(engine) == "postgres" else "OFF"
+        self.conn.execute(f"PRAGMA case_sensitive_like={sensitive}")
+        self.lock = threading.RLock()
+
+    def execute(self, sql: str, params: dict[str, Any]) -> Result:
+        import apsw.ext
+
+        try:
+            sql = dialect.prepare_for_sqlite(sql, self.engine)
+        except dialect.DialectError as exc:
+            raise SqlError(str(exc)) from None
+        with self.lock:
+            try:
+                info = apsw.ext.query_info(self.conn, sql, params or None)
+                before = self.conn.last_insert_rowid()
+                cursor = self.conn.execute(sql, params or None)
+                rows = [tuple(r) for r in cursor]
+                changes = self.conn.changes()
+                after = self.conn.last_insert_rowid()
+            except self._apsw.Error as exc:
+                raise SqlError(self._explain(exc)) from None
+        columns = None
+        if info.description_full or info.description:
+            desc = info.description_full or tuple((*d, None, None, None) for d in info.description)
+            columns = []
+            for i, (name, decl, _db, table, origin) in enumerate(desc):
+                type_name = decl or _infer_type(rows, i)
+                columns.append(Column(name, type_name, table or "", "", False))
+        is_write = re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH)\b", dialect.code_only(sql), re.I) is not None
+        inserted = re.match(r"\s*INSERT\b", dialect.code_only(sql), re.I) is not None
+        return Result(columns=columns, rows=rows, updated=changes if is_write else 0,
+                      generated_id=after if inserted and changes and after != before else None)
+
+    def _explain(self, exc: Exception) -> str:
+        kind = "PostgreSQL" if dialect.family(self.engine) == "postgres" else "MySQL"
+        msg = re.sub(r"^\w+Error: ", "", str(exc))
+        hint = ""
+        m = re.search(r"no such function: (\w+)", msg)
+        if m:
+            hint = (f" The embedded engine is SQLite standing in for Aurora {kind}: {m.group(1)}() is a {kind} "
+                    "function SQLite does not have (dialect difference). Use a portable form (e.g. "
+                    "CURRENT_TIMESTAMP for now()), or point the cluster at a real PostgreSQL.")
+        elif "syntax error" in msg:
+            hint = (f" (Embedded SQLite standing in for Aurora {kind}: this may be {kind}-only syntax; write "
+                    "portable SQL or point the cluster at a real PostgreSQL.)")
+        return f"Database error: {msg}.{hint}"
+
+    def begin(self) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        with self.lock:
+            try:
+                self.conn.execute("COMMIT")
+            except self._apsw.Error as exc:
+                raise SqlError(self._explain(exc)) from None
+
+    def rollback(self) -> None:
+        with self.lock:
+            if not self.conn.in_transaction:
+                return
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def _infer_type(rows: list[tuple[Any, ...]], i: int) -> str:
+    for row in rows:
+        v = row[i]
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, int):
+            return "int8"
+        if isinstance(v, float):
+            return "float8"
+        if isinstance(v, bytes):
+            return "bytea"
+        return "text"
+    return "text"
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+class PostgresConnection:
+    """One psycopg connection, its search_path set to the cluster+database schema."""
+
+    def __init__(self, dsn: str, schema: str) -> None:
+        from ..errors import require
+
+        psycopg = require("psycopg", "Aurora on a real PostgreSQL", "psycopg[binary]")
+        self._psycopg = psycopg
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        self.conn.execute(f'SET search_path TO "{schema}"')
+        self.schema = schema
+        self.lock = threading.RLock()
+
+    def execute(self, sql: str, params: dict[str, Any]) -> Result:
+        query, names = dialect.named_to_pyformat(sql)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise SqlError(f"No value was given for parameter :{missing[0]}.")
+        with self.lock:
+            try:
+                cur = self.conn.execute(query, params)
+                rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
+                columns = None
+                if cur.description:
+                    columns = []
+                    for d in cur.description:
+                        info = self.conn.adapters.types.get(d.type_code)
+                        columns.append(Column(d.name, info.name if info else "unknown", "", self.schema))
+                return Result(columns=columns, rows=rows, updated=max(cur.rowcount, 0) if not cur.description else 0)
+            except self._psycopg.Error as exc:
+                diag = getattr(exc, "diag", None)
+                state = getattr(exc, "sqlstate", None) or (diag.sqlstate if diag else None)
+                raise SqlError(f"ERROR: {str(exc).strip()}" + (f"; SQLState: {state}" if state else "")) from None
+
+    def begin(self) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        with self.lock:
+            try:
+                self.conn.execute("COMMIT")
+            except self._psycopg.Error as exc:
+                raise SqlError(f"ERROR: {exc}") from None
+
+    def rollback(self) -> None:
+        with self.lock:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def schema_name(cluster: str, database: str) -> str:
+    raw = f"{cluster}__{database}".lower()
+    return re.sub(r"[^a-z0-9_]", "_", raw)[:63]
+
+
+class EngineFactory:
+    """Opens connections for (cluster, database): SQLite files in ``folder``, or PostgreSQL."""
+
+    def __init__(self, folder: str, postgres_dsn: str | None = None) -> None:
+        self.folder = folder
+        self.postgres_dsn = postgres_dsn or os.environ.get(DSN_ENV) or None
+
+    def kind(self, engine: str) -> str:
+        return "postgresql" if self.postgres_dsn and dialect.family(engine) == "postgres" else "sqlite"
+
+    def connect(self, cluster: str, engine: str, database: str) -> SqliteConnection | PostgresConnection:
+        if self.kind(engine) == "postgresql":
+            return PostgresConnection(self.postgres_dsn or "", schema_name(cluster, database))
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{cluster}--{database}")
+        return SqliteConnection(os.path.join(self.folder, safe + ".sqlite3"), engine)
