@@ -1,0 +1,94 @@
+"""`serverless-lab check <notebook>`: the grader's run, without the hidden tests, for a student.
+
+The notebook is read once into memory and run as a copy in a fresh kernel (in a private
+temporary folder, in a separate worker process), with the lab's locked test cells taken
+from solutions/ exactly as the grader will. The student's file is never written: not its
+bytes, not its modification time. nbgrader's own Validate button is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import nbformat
+
+from ..errors import LabError
+from .course import course_root, lab_names
+from .jobs import Job, JobResult, pool, run_job_in_worker
+from .source import identify_lab
+
+MAX_SIBLING_BYTES = 20_000_000
+SYMBOL = {"passed": "✔", "failed": "✘", "partial": "◐", "not attempted": "·", "timed out": "⧗", "not run": "–"}
+
+
+def sibling_files(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
+    """Small data files next to a notebook (a lab may read them), bounded in total size."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix == ".ipynb" or path == skip:
+            continue
+        if any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts):
+            continue
+        size = path.stat().st_size
+        if total + size > MAX_SIBLING_BYTES:
+            break
+        files[str(path.relative_to(folder))] = path.read_bytes()
+        total += size
+    return files
+
+
+def make_job(path: Path, root: Path, hidden: bool = False, timeout: int | None = None) -> Job:
+    """A self-check job for one notebook file (read here, once)."""
+    raw = path.read_bytes()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception:  # noqa: BLE001 - run_job reports the invalid file
+        nb = None
+    lab = identify_lab(root, nb, path)
+    notes = [] if lab else [f"{path.name} does not belong to a known lab ({', '.join(lab_names(root))})"]
+    return Job(key=str(path), student=os.environ.get("USER", "you"), lab=lab, root=str(root), raw=raw,
+               notebook_name=path.name, extra_files=sibling_files(path.parent, path), hidden=hidden,
+               timeout=timeout, notes=notes)
+
+
+def check_notebook(path: str | os.PathLike[str], timeout: int | None = None) -> JobResult:
+    """Run the visible tests of a lab notebook the way the grader will; the file is not touched."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"No notebook at {path}.", "Give the path of your lab, e.g. labs/lab00-welcome/lab00-welcome.ipynb.")
+    root = course_root(path.parent)
+    job = make_job(path.resolve(), root, hidden=False, timeout=timeout)
+    if job.lab is None:
+        raise LabError(f"{path} is not one of the course's labs.",
+                       f"Check a notebook from labs/ (known labs: {', '.join(lab_names(root))}).")
+    with pool(1) as ex:
+        return ex.submit(run_job_in_worker, job).result()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def format_check(result: JobResult, path: str = "") -> str:
+    """The student's report: one line per exercise, the reason and a hint for each failure."""
+    lines = [f"{result.lab} — self-check of {path or result.notebook_name}",
+             "(visible tests only: the grader also runs hidden tests with other inputs)", ""]
+    if result.status != "graded":
+        lines += [f"Could not run: {result.status}."] + [f"  {n}" for n in result.notes]
+        return "\n".join(lines)
+    width = max([len(e.title) for e in result.exercises] + [10])
+    for ex in result.exercises:
+        lines.append(f"  {SYMBOL.get(ex.status, '?')} {ex.status:<14} {ex.title:<{width}}  {ex.points:g} / {ex.max_points:g}")
+        if ex.status in ("failed", "partial", "timed out", "not run") and ex.message:
+            lines.append(f"      {ex.message}")
+        if ex.status in ("failed", "timed out", "not attempted") and ex.hint:
+            lines.append(f"      hint: {ex.hint}")
+    passed = sum(e.status == "passed" for e in result.exercises)
+    lines += ["", f"Points so far: {result.score:g} / {result.max_score:g}  "
+                  f"({passed} of {len(result.exercises)} exercises pass)"]
+    if result.notes:
+        lines += ["", "Notes:"] + [f"  - {n}" for n in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,241 @@
+"""`serverless-lab grade <submissions-dir>`: autograde a class in parallel, around nbgrader.
+
+Why not `nbgrader autograde` per student in parallel processes? It needs a gradebook
+database per process (SQLite does not take concurrent writers well) and a merge, it stops a
+student's whole submission on a notebook it cannot parse or a kernel that dies, and its
+per-run start-up (traitlets config, database, alembic) costs seconds per student. Instead
+each submission is one job in a process pool: the notebook's bytes are read once by this
+process, rebuilt around the source's locked cells as nbgrader's OverwriteCells does (hidden
+tests included, deleted test cells put back), run in a fresh kernel in a private temporary
+folder with nbgrader's cell timeout, and scored with nbgrader's own `determine_grade`. The
+output is nbgrader's: grades.csv with `nbgrader export`'s columns and feedback HTML in
+nbgrader's feedback layout (<out>/feedback/<student>/<lab>/<notebook>.html).
+
+Students are isolated from each other by process and folder, and grades cannot be written
+by a kernel: results travel back through the pool, and every file is written by this
+process after all kernels (and anything they started) have ended.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import statistics
+import sys
+from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LabError
+from .check import sibling_files
+from .course import course_root, lab_names
+from .jobs import Job, JobResult, pool, run_job_in_worker
+from .source import source_lab
+
+CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+               "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+@dataclass
+class ClassReport:
+    results: list[JobResult]
+    output_dir: Path
+    csv_path: Path
+    feedback: dict[str, Path] = field(default_factory=dict)
+    altered: list[str] = field(default_factory=list)
+
+
+def _fingerprint(path: Path) -> tuple[int, int, str]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def collect(submissions: Path, root: Path, timeout: int | None = None) -> tuple[list[Job], dict[str, str],
+                                                                                 dict[Path, tuple]]:
+    """Jobs for nbgrader's submitted layout <student>/<lab>/<notebook>.ipynb, all bytes read now."""
+    known = lab_names(root)
+    jobs: list[Job] = []
+    stamps: dict[str, str] = {}
+    prints: dict[Path, tuple] = {}
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    submitted_labs = {d.name for s in students for d in s.iterdir() if d.is_dir() and d.name in known}
+    for student in students:
+        lab_dirs = {d.name: d for d in student.iterdir() if d.is_dir() and not d.name.startswith(".")}
+        for name, lab_dir in sorted(lab_dirs.items()):
+            key = f"{student.name}/{name}"
+            if name not in known:
+                jobs.append(Job(key, student.name, None, str(root), None,
+                                notes=[f"'{name}' is not a lab of this course (known: {', '.join(known)}); not graded"]))
+                continue
+            expected = source_lab(root, name).notebook_name
+            notebooks = sorted(p for p in lab_dir.glob("*.ipynb") if p.is_file())
+            notes: list[str] = []
+            chosen: Path | None = lab_dir / expected if (lab_dir / expected).is_file() else None
+            if chosen is None and len(notebooks) == 1:
+                chosen = notebooks[0]
+                notes.append(f"the notebook was renamed to {chosen.name!r} (expected {expected!r}); graded anyway")
+            elif chosen is None and notebooks:
+                notes.append(f"no {expected!r} and several notebooks ({', '.join(p.name for p in notebooks)}): "
+                             "cannot tell which to grade; rename the right one to the lab's name")
+            elif chosen is not None and len(notebooks) > 1:
+                notes.append("other notebooks in the folder were ignored: "
+                             + ", ".join(p.name for p in notebooks if p != chosen))
+            if (lab_dir / "timestamp.txt").is_file():
+                stamps[key] = (lab_dir / "timestamp.txt").read_text(errors="replace").strip()[:64]
+            raw = None
+            if chosen is not None:
+                prints[chosen] = _fingerprint(chosen)
+                raw = chosen.read_bytes()
+            jobs.append(Job(key, student.name, name, str(root), raw, chosen.name if chosen else expected,
+                            extra_files=sibling_files(lab_dir) if chosen else {}, hidden=True, timeout=timeout,
+                            notes=notes, render_html=True))
+        for name in sorted(submitted_labs - set(lab_dirs)):
+            jobs.append(Job(f"{student.name}/{name}", student.name, name, str(root), None,
+                            source_lab(root, name).notebook_name, render_html=False))
+    return jobs, stamps, prints
+
+
+def _run_all(jobs: list[Job], workers: int, quiet: bool) -> dict[str, JobResult]:
+    """Every job in a pool; a pool broken by a submission is replaced, the rest re-run alone."""
+    from tqdm import tqdm
+
+    from .jobs import run_job
+
+    results: dict[str, JobResult] = {}
+    todo = [j for j in jobs if j.raw is not None and j.lab is not None]
+    for j in jobs:
+        if j.raw is None or j.lab is None:
+            results[j.key] = run_job(j)  # missing / unknown lab: nothing to execute
+    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=quiet, file=sys.stderr)
+    try:
+        with pool(min(workers, max(1, len(todo)))) as ex:
+            futures = {ex.submit(run_job_in_worker, j): j for j in todo}
+            for fut in as_completed(futures):
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    continue
+                results[res.key] = res
+                bar.update(1)
+    except BrokenProcessPool:
+        pass
+    leftovers = [j for j in todo if j.key not in results]
+    left = {j.key for j in leftovers}
+    # Alone, one at a time: whatever killed the pool (or a classmate's kernel) cannot recur.
+    again = leftovers + [j for j in todo if j.key not in left and results[j.key].kernel_died]
+    for job in again:
+        try:
+            with pool(1) as ex:
+                res = ex.submit(run_job_in_worker, job).result()
+        except BrokenProcessPool:
+            res = JobResult(job.key, job.student, job.lab, job.notebook_name, "error",
+                            max_score=source_lab(Path(job.root), job.lab).max_score,
+                            notes=job.notes + ["the submission killed its grading process; scored 0"])
+        if job.key in left or res.score >= results[job.key].score:
+            res.notes.append("re-graded on its own, after its first run was cut short")
+            results[job.key] = res
+        if job.key in left:
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def _roster(root: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """Names, e-mails and due dates from nbgrader's gradebook, when there is one."""
+    db = root / "grading" / "gradebook.db"
+    if not db.is_file():
+        return {}, {}
+    try:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{db}") as gb:
+            people = {s.id: {"first_name": s.first_name or "", "last_name": s.last_name or "",
+                             "email": s.email or ""} for s in gb.students}
+            dues = {a.name: str(a.duedate or "") for a in gb.assignments}
+        return people, dues
+    except Exception:  # noqa: BLE001 - the roster is a nicety
+        return {}, {}
+
+
+def grade(submissions_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str] | None = None,
+          workers: int | None = None, timeout: int | None = None, quiet: bool = False) -> ClassReport:
+    """Grade every submission; write grades.csv, feedback HTML and grade-report.json."""
+    root = course_root()
+    subs = Path(submissions_dir).resolve()
+    if not subs.is_dir():
+        raise LabError(f"No submissions folder at {subs}.",
+                       "Give the folder in nbgrader's layout <student>/<lab>/<notebook>.ipynb, "
+                       "e.g. grading/submitted after `nbgrader collect`.")
+    out = Path(output_dir).resolve() if output_dir else root / "grading"
+    if out == subs or subs in out.parents:
+        raise LabError(f"The output folder {out} is inside the submissions {subs}: grading never writes there.",
+                       "Choose another --output folder (the default is grading/).")
+    jobs, stamps, prints = collect(subs, root, timeout)
+    if not jobs:
+        raise LabError(f"No submissions found in {subs}.", "Expected <student>/<lab>/<notebook>.ipynb folders.")
+    results = _run_all(jobs, workers or os.cpu_count() or 1, quiet)
+    report = ClassReport([results[j.key] for j in jobs], out, out / "grades.csv")
+    for path, before in prints.items():  # the submitted files must be exactly as they were
+        if not path.exists() or _fingerprint(path) != before:
+            report.altered.append(str(path))
+            key = f"{path.parent.parent.name}/{path.parent.name}"
+            if key in results:
+                results[key].notes.append("the submitted file changed on disk during grading; "
+                                          "the grade is from the copy read before any code ran")
+    people, dues = _roster(root)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = report.csv_path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, CSV_COLUMNS)
+        writer.writeheader()
+        for r in sorted(report.results, key=lambda r: (r.lab or "", r.student)):
+            if r.lab is None:
+                continue
+            who = people.get(r.student, {})
+            writer.writerow({"assignment": r.lab, "duedate": dues.get(r.lab, ""),
+                             "timestamp": stamps.get(r.key, ""), "student_id": r.student,
+                             "last_name": who.get("last_name", ""), "first_name": who.get("first_name", ""),
+                             "email": who.get("email", ""), "raw_score": r.score, "late_submission_penalty": 0.0,
+                             "score": r.score, "max_score": r.max_score})
+    tmp.replace(report.csv_path)
+    for r in report.results:
+        if r.html is None:
+            continue
+        target = out / "feedback" / r.student / (r.lab or "unknown") / (Path(r.notebook_name).stem + ".html")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(r.html, encoding="utf-8")
+        report.feedback[r.key] = target
+    (out / "grade-report.json").write_text(json.dumps(
+        {"submissions": str(subs), "altered": report.altered,
+         "results": [dict(r.to_dict(), feedback=str(report.feedback.get(r.key, ""))) for r in report.results]},
+        indent=1))
+    return report
+
+
+def summary(report: ClassReport) -> str:
+    """Per lab: n, mean, median, max; per exercise: pass rate; then every reported problem."""
+    lines: list[str] = []
+    labs = sorted({r.lab for r in report.results if r.lab})
+    for lab in labs:
+        rows = [r for r in report.results if r.lab == lab]
+        scores = [r.score for r in rows]
+        top = rows[0].max_score
+        lines.append(f"{lab}: n={len(rows)}  mean={statistics.mean(scores):.2f}  "
+                     f"median={statistics.median(scores):g}  max score={top:g}")
+        for i, ex in enumerate(rows[0].exercises):
+            passed = sum(1 for r in rows if i < len(r.exercises) and r.exercises[i].status == "passed")
+            lines.append(f"    {ex.grade_id:<32} pass rate {passed / len(rows):6.0%}  ({passed}/{len(rows)})")
+    problems = [r for r in report.results if r.notes or r.status != "graded"]
+    if problems:
+        lines += ["", "Reported per student:"]
+        for r in sorted(problems, key=lambda r: r.key):
+            lines.append(f"  {r.key}: {r.status}, {r.score:g}/{r.max_score:g}")
+            lines += [f"      - {n}" for n in r.notes]
+    if report.altered:
+        lines += ["", "Submitted files that changed on disk during grading:"] + [f"  {p}" for p in report.altered]
+    lines += ["", f"grades: {report.csv_path}", f"feedback: {report.output_dir / 'feedback'}",
+              f"details: {report.output_dir / 'grade-report.json'}"]
+    return "\n".join(lines)
