@@ -315,11 +315,17 @@ class AuroraEngine:
             db = "postgres" if "postgres" in str(cluster.engine) else "mysql"
         return str(db)
 
+    def _open(self, cluster: Any, database: str) -> Any:
+        try:
+            return self.factory.connect(cluster.db_cluster_identifier, cluster.engine, database)
+        except SqlError as exc:
+            raise _data_api_error("DatabaseUnavailableException", str(exc), 504) from None
+
     def _connection(self, cluster: Any, database: str) -> Any:
         key = (cluster.db_cluster_arn, database)
         with self._lock:
             if key not in self._autocommit:
-                self._autocommit[key] = self.factory.connect(cluster.db_cluster_identifier, cluster.engine, database)
+                self._autocommit[key] = self._open(cluster, database)
             return self._autocommit[key]
 
     def _transaction(self, body: dict[str, Any], cluster: Any) -> Transaction:
@@ -418,7 +424,7 @@ class AuroraEngine:
         own = not body.get("transactionId")
         if own:
             # A batch outside a transaction is applied as one unit: all parameter sets or none.
-            conn = self.factory.connect(cluster.db_cluster_identifier, cluster.engine, self._database(cluster, body))
+            conn = self._open(cluster, self._database(cluster, body))
             conn.begin()
         else:
             conn = self._transaction(body, cluster).conn
@@ -444,7 +450,7 @@ class AuroraEngine:
         cluster, cap = self._resolve(account, region, body)
         self._gate(cap)
         database = self._database(cluster, body)
-        conn = self.factory.connect(cluster.db_cluster_identifier, cluster.engine, database)
+        conn = self._open(cluster, database)
         try:
             conn.begin()
         except SqlError as exc:

@@ -8,7 +8,7 @@ Aurora; calls without ``transactionId`` autocommit.
 PostgreSQL: with ``mock_aws(aurora_postgres_dsn="postgresql://user:pw@host:5432/db")`` (or the
 environment variable ``SERVERLESS_LAB_AURORA_POSTGRES_DSN``) aurora-postgresql clusters run their
 SQL on that server, through psycopg. Each cluster+database gets its own schema (named
-``<cluster>__<database>``), so clusters do not see each other's tables; ``database=`` in the Data
+``aurora_<cluster>__<database>``), so clusters do not see each other's tables; ``database=`` in the Data
 API selects the schema. aurora-mysql clusters keep using SQLite.
 """
 
@@ -159,7 +159,9 @@ class SqliteConnection:
     """One connection to a cluster's SQLite database."""
 
     def __init__(self, path: str, engine: str) -> None:
-        import apsw
+        from ..errors import require
+
+        apsw = require("apsw", "The Aurora Data API's embedded SQL engine")
 
         self._apsw = apsw
         self.engine = engine
@@ -262,9 +264,14 @@ class PostgresConnection:
 
         psycopg = require("psycopg", "Aurora on a real PostgreSQL", "psycopg[binary]")
         self._psycopg = psycopg
-        self.conn = psycopg.connect(dsn, autocommit=True)
-        self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        self.conn.execute(f'SET search_path TO "{schema}"')
+        try:
+            self.conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+            self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            self.conn.execute(f'SET search_path TO "{schema}"')
+        except psycopg.Error as exc:
+            raise SqlError(f"Could not reach the PostgreSQL server behind this cluster ({exc}). Check "
+                           "aurora_postgres_dsn / SERVERLESS_LAB_AURORA_POSTGRES_DSN, or unset it to use the "
+                           "embedded SQLite engine.") from None
         self.schema = schema
         self.lock = threading.RLock()
 
@@ -283,7 +290,10 @@ class PostgresConnection:
                     for d in cur.description:
                         info = self.conn.adapters.types.get(d.type_code)
                         columns.append(Column(d.name, info.name if info else "unknown", "", self.schema))
-                return Result(columns=columns, rows=rows, updated=max(cur.rowcount, 0) if not cur.description else 0)
+                status = (cur.statusmessage or "").split()
+                dml = bool(status) and status[0] in {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
+                updated = int(status[-1]) if dml and status[-1].isdigit() else 0
+                return Result(columns=columns, rows=rows, updated=updated)
             except self._psycopg.Error as exc:
                 diag = getattr(exc, "diag", None)
                 state = getattr(exc, "sqlstate", None) or (diag.sqlstate if diag else None)
@@ -310,7 +320,7 @@ class PostgresConnection:
 
 
 def schema_name(cluster: str, database: str) -> str:
-    raw = f"{cluster}__{database}".lower()
+    raw = f"aurora_{cluster}__{database}".lower()  # "pg_" and digits first are not allowed
     return re.sub(r"[^a-z0-9_]", "_", raw)[:63]
 
 
