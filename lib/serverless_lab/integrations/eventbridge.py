@@ -186,10 +186,27 @@ class EventBridgeIntegration:
                             record.error)
             self.deliveries.append(record)
         if others and original_send is not None:
+            self._moto_delivery(rule, others, moto_event, original_send, transform_input)
+
+    @staticmethod
+    def _moto_delivery(rule: Any, targets: list[dict[str, Any]], moto_event: dict[str, Any],
+                       original_send: Any, transform_input: bool) -> None:
+        """Other target types (SQS, logs, buses, archives...) go through moto's own code.
+
+        Targets without an InputTransformer get the event itself (moto's default "transform"
+        rebuilds it without ``account`` and costs a JSONPath compile per field).
+        """
+        plain = {k: moto_event[k] for k in _EVENT_KEYS if k in moto_event}
+        plain["time"] = moto_event.get("time") or time.time()
+        groups = [([t for t in targets if t.get("InputTransformer")], moto_event, transform_input),
+                  ([t for t in targets if not t.get("InputTransformer")], plain, False)]
+        for group, event, transform in groups:
+            if not group:
+                continue
             clone = copy.copy(rule)
-            clone.targets = others
+            clone.targets = group
             try:
-                original_send(clone, moto_event, transform_input)
+                original_send(clone, copy.deepcopy(event), transform)
             except NotImplementedError as exc:
                 log.warning("moto cannot deliver to this target type: %s", exc)
 

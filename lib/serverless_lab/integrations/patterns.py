@@ -18,6 +18,7 @@ because moto only knows part of it:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -33,11 +34,17 @@ def matches(pattern: str | dict | None, event: dict[str, Any]) -> bool:
     return EventPattern.load(raw).matches_event(event)
 
 
-def json_path(event: Any, path: str) -> tuple[bool, Any]:
-    """(found, value) for an EventBridge JSONPath such as ``$.detail.items[0].id``."""
+@functools.lru_cache(maxsize=512)
+def _compiled(path: str) -> Any:
+    """jsonpath_ng builds a parser per call (milliseconds each); paths repeat, so cache them."""
     from jsonpath_ng.ext import parse
 
-    found = parse(path).find(event)
+    return parse(path)
+
+
+def json_path(event: Any, path: str) -> tuple[bool, Any]:
+    """(found, value) for an EventBridge JSONPath such as ``$.detail.items[0].id``."""
+    found = _compiled(path).find(event)
     if not found:
         return False, None
     if len(found) == 1:
