@@ -141,7 +141,8 @@ def test_step_functions_task_invokes_the_function(aws, unique):
         time.sleep(0.1)
     assert desc["status"] == "SUCCEEDED", desc
     assert json.loads(desc["output"]) == {"total": 5}
-    assert aws.extension("lambda").trace.filter(function_name=name).records()[-1].outcome == "success"
+    rec = aws.extension("lambda").trace.filter(function_name=name).records()[-1]
+    assert rec.outcome == "success" and rec.trigger == "stepfunctions"
 
 
 def test_handler_reads_what_the_notebook_wrote(aws, unique):

@@ -293,5 +293,26 @@ def install(rt: LambdaRuntime) -> ExitStack:
     stack.enter_context(mock.patch.object(LambdaFunction, "update_function_code", update_function_code))
     stack.enter_context(mock.patch.object(LambdaFunction, "update_configuration", update_configuration))
     stack.enter_context(mock.patch.object(LambdaFunction, "get_configuration", get_configuration))
+    _tag_step_functions(stack)
     return stack
 
+
+def _tag_step_functions(stack: ExitStack) -> None:
+    """Mark Step Functions' Lambda calls so the trace says ``trigger="stepfunctions"``."""
+    try:
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils as leu
+    except Exception:  # noqa: BLE001 - another moto layout: the trigger is then inferred
+        return
+    original = leu.boto_client_for
+
+    def tag(request, **_kwargs):
+        request.headers[TRIGGER_HEADER] = "stepfunctions"
+
+    def boto_client_for(*args, **kwargs):
+        client = original(*args, **kwargs)
+        service = kwargs.get("service", args[1] if len(args) > 1 else None)
+        if service == "lambda":
+            client.meta.events.register("before-sign.lambda.Invoke", tag, unique_id="serverless-lab-sfn")
+        return client
+
+    stack.enter_context(mock.patch.object(leu, "boto_client_for", boto_client_for))

@@ -310,6 +310,10 @@ def zygote_main(sock_fd: int, parent_pid: int) -> None:
     signal.set_wakeup_fd(wfd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the notebook is for the kernel
     me = os.getpid()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # keep the zygote's objects out of the children's GC: fewer copy-on-write pages
     send_frame_seq(sock, {"ready": me})
     while True:
         try:
