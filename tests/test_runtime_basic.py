@@ -353,3 +353,14 @@ def test_no_worker_process_outlives_the_session(unique):
     mine = psutil.Process().children(recursive=True)
     assert not [c for c in mine if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
                 and "worker.py" in " ".join(c.cmdline())]
+
+
+def test_broken_package_is_reported_not_raised(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("broken")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn(), Handler="app.handler",
+                        Code={"ZipFile": b"this is not a zip file"})
+    resp = invoke(lam, name)
+    assert resp["FunctionError"] == "Unhandled" and resp["body"]["errorType"] == "Runtime.Unknown"
+    assert "deployment package" in resp["body"]["errorMessage"]
+    assert not [e for e in aws.extension("lambda").environments() if e["function"] == name]

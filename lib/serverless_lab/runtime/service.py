@@ -217,28 +217,44 @@ class LambdaRuntime:
                              outcome="throttled", error_type="TooManyRequestsException", attempt=attempt)
             self.trace.add(rec)
             return InvokeResult(b"", throttled=reason, executed_version=version, record=rec)
+        holder: list[Environment] = [env] if env is not None else []
         try:
-            return self._run(fn, key, env, payload, rid, arrival, invocation_type, trigger, attempt,
+            return self._run(fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt,
                              invoked_arn or fn.function_arn, client_context)
+        except Exception as exc:  # noqa: BLE001 - a failure of the local service, not of the handler
+            for held in holder:
+                with self._lock:
+                    self._discard_locked(held)
+            rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
+                             invocation_type=invocation_type, arrival=arrival, memory_mb=fn.memory_size,
+                             outcome="crash", error_type="Runtime.Unknown", attempt=attempt)
+            self.trace.add(rec)
+            body = function_error("Runtime.Unknown", f"The local Lambda service could not run {name}: {exc}. "
+                                  "Check the deployment package (a valid .zip with the handler module at "
+                                  "its root) and the function configuration.")
+            return InvokeResult(json.dumps(body).encode(), "Unhandled", "", version, None, rec)
+        except BaseException:  # KeyboardInterrupt in the notebook: never leave a worker behind
+            for held in holder:
+                with self._lock:
+                    self._discard_locked(held)
+            raise
         finally:
             with self._lock:
                 self._inflight[name] -= 1
                 self._idle_cond.notify_all()
 
-    def _run(self, fn, key, env, payload, rid, arrival, invocation_type, trigger, attempt, arn,
+    def _run(self, fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt, arn,
              client_context) -> InvokeResult:
         name, version, memory = fn.function_name, str(fn.version), int(fn.memory_size)
+        env = holder[0] if holder else None
         lines: list[str] = []
         rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
                          invocation_type=invocation_type, arrival=arrival, memory_mb=memory, attempt=attempt)
         init_ms = None
         if env is None:
-            env, failure = self._cold_start(fn, key, provisioned=False, lines=lines, rec=rec)
+            env, failure = self._cold_start(fn, key, provisioned=False, lines=lines, rec=rec, holder=holder)
             if failure is not None:
                 return self._init_failed(fn, env, failure, rid, rec, lines)
-        else:
-            if env.init_pending_report and not env.provisioned:
-                init_ms = env.init_ms  # never happens for pooled envs; kept for clarity
         if env.init_pending_report:
             init_ms = env.init_ms if not env.provisioned else None
             rec.cold = not env.provisioned
@@ -350,11 +366,14 @@ class LambdaRuntime:
         return InvokeResult(json.dumps(err).encode(), "Unhandled", L.tail(lines), version, None, rec)
 
     # -- environments ------------------------------------------------------------------------------
-    def _cold_start(self, fn, key, *, provisioned: bool, lines: list[str], rec: Invocation | None = None):
+    def _cold_start(self, fn, key, *, provisioned: bool, lines: list[str], rec: Invocation | None = None,
+                    holder: list | None = None):
         """Fork a worker and run INIT. Returns (env, None) or (env, (kind, error_dict, init_ms))."""
         name, version = fn.function_name, str(fn.version)
         stream = L.stream_name(version)
         env = Environment(name, version, key, int(fn.memory_size), stream, provisioned=provisioned)
+        if holder is not None:
+            holder.append(env)
         with self._lock:
             self._envs[env.id] = env
         task, opt = self.code.prepare(fn, self._layer_blobs(fn))
