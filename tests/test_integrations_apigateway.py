@@ -41,7 +41,16 @@ HAS_RUNTIME = _runtime_available()
 
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture
-def handlers(aws, monkeypatch):
+def world():
+    """A mocked world with only this extension: the stand-in handler needs no runtime."""
+    from serverless_lab import mock_aws
+
+    with mock_aws(extensions=["integrations"]) as session:
+        yield session
+
+
+@pytest.fixture
+def handlers(world, monkeypatch):
     """{function name: callable(event) -> result}; calls are recorded in ``handlers.calls``."""
     registry: dict = {}
     calls: list = []
@@ -348,13 +357,13 @@ def test_http_api_cors_preflight_and_allow_origin(handlers, unique):
 
 
 # -- the local HTTP URL ------------------------------------------------------------------------
-def test_local_url_serves_rest_and_http_apis(aws, handlers, unique):
+def test_local_url_serves_rest_and_http_apis(world, handlers, unique):
     fn = handlers.add(unique("local"), lambda e: ok({"m": e.get("httpMethod") or
                                                      e["requestContext"]["http"]["method"],
                                                      "body": e.get("body")}))
     rest = rest_api(fn, ["/echo"])
     http = http_api(fn, ["ANY /echo"])
-    gw = aws.extension("integrations")
+    gw = world.extension("integrations")
     url = gw.url_for(rest, "prod")
     assert url.startswith("http://127.0.0.1:") and url.endswith(f"/{rest}/prod")
     req = urllib.request.Request(url + "/echo", data=b'{"a": 1}', method="POST",
@@ -377,10 +386,10 @@ def test_local_url_serves_rest_and_http_apis(aws, handlers, unique):
     assert gw.execute_api_url(rest) == execute_api(rest)
 
 
-def test_url_for_explains_unknown_api_and_stage(aws, handlers, unique):
+def test_url_for_explains_unknown_api_and_stage(world, handlers, unique):
     from serverless_lab.errors import LabError
 
-    gw = aws.extension("integrations")
+    gw = world.extension("integrations")
     with pytest.raises(LabError, match="no REST or HTTP API"):
         gw.url_for("nosuchapi")
     api = rest_api(handlers.add(unique("s"), lambda e: ok(1)), ["/a"])

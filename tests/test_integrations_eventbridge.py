@@ -36,7 +36,16 @@ def _runtime_available() -> bool:
 
 
 @pytest.fixture
-def received(aws, monkeypatch):
+def world():
+    """A mocked world with only this extension: the stand-in handler needs no runtime."""
+    from serverless_lab import mock_aws
+
+    with mock_aws(extensions=["integrations"]) as session:
+        yield session
+
+
+@pytest.fixture
+def received(world, monkeypatch):
     """Events each function received: ``received.calls`` (function, event, headers)."""
     calls: list = []
 
@@ -148,7 +157,7 @@ def test_put_events_reaches_lambda_async_in_aws_shape(received, unique):
     datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_targets_get_their_own_input_and_sqs_still_works(received, aws, unique):
+def test_targets_get_their_own_input_and_sqs_still_works(received, world, unique):
     fn = create_function(unique("shaped"))
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
@@ -171,7 +180,7 @@ def test_targets_get_their_own_input_and_sqs_still_works(received, aws, unique):
         for x in ({"item": "lamp"}, {"kind": "constant"}, {"message": "bought lamp", "rule": rule})}
     body = json.loads(sqs.receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
     assert body["detail"] == {"item": "lamp"}
-    deliveries = aws.extension("integrations").deliveries
+    deliveries = world.extension("integrations").deliveries
     assert {d.target_id for d in deliveries} == {"path", "const", "tx"}
     assert all(d.ok for d in deliveries)
 
@@ -193,14 +202,14 @@ def test_disabled_rules_and_schedule_rules_do_not_match_events(received, unique)
 
 
 # -- schedules on the lab clock ----------------------------------------------------------------
-def test_rate_schedule_fast_forward_fires_in_order(received, aws, unique):
+def test_rate_schedule_fast_forward_fires_in_order(received, world, unique):
     fn = create_function(unique("tick"))
     events = boto3.client("events", region_name=REGION)
     rule = unique("every-5")
     rule_arn = events.put_rule(Name=rule, ScheduleExpression="rate(5 minutes)")["RuleArn"]
     events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": fn}])
-    start = aws.clock.now()
-    aws.clock.advance(3600)
+    start = world.clock.now()
+    world.clock.advance(3600)
     calls = [c for c in received.calls if c.function.startswith("tick")]
     assert len(calls) == 12
     assert all(c.headers["x-serverless-lab-trigger"] == "schedule" for c in calls)
@@ -215,20 +224,20 @@ def test_rate_schedule_fast_forward_fires_in_order(received, aws, unique):
     assert abs(times[0] - (start + 300)) < 2
     # disabled: no firing; deleted: the timer is gone
     events.disable_rule(Name=rule)
-    aws.clock.advance(900)
+    world.clock.advance(900)
     assert len([c for c in received.calls if c.function.startswith("tick")]) == 12
     events.remove_targets(Rule=rule, Ids=["fn"])
     events.delete_rule(Name=rule)
-    assert f"default/{rule}" not in aws.extension("integrations").schedules()
+    assert f"default/{rule}" not in world.extension("integrations").schedules()
 
 
-def test_cron_schedule_fires_at_noon_utc(received, aws, unique):
+def test_cron_schedule_fires_at_noon_utc(received, world, unique):
     fn = create_function(unique("noon"))
     events = boto3.client("events", region_name=REGION)
     rule = unique("noon")
     events.put_rule(Name=rule, ScheduleExpression="cron(0 12 * * ? *)")
     events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": fn}])
-    aws.clock.advance(2 * 86400)
+    world.clock.advance(2 * 86400)
     fired = [datetime.strptime(c.event["time"], "%Y-%m-%dT%H:%M:%SZ") for c in received.calls]
     assert len(fired) == 2 and all((t.hour, t.minute) == (12, 0) for t in fired)
 
