@@ -346,3 +346,40 @@ def test_interpreter_mapping():
 
     assert resolve_argv(None, ["python3", "-V"])[0] == sys.executable
     assert resolve_argv(["python"], ["job.py"]) == [sys.executable, "job.py"]
+
+
+def test_task_process_dies_with_a_killed_kernel(tmp_path):
+    """A kernel killed without clean-up (SIGKILL) takes its task processes with it (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux-only")
+    import signal
+    import subprocess
+
+    script = tmp_path / "kernel.py"
+    script.write_text(textwrap.dedent('''
+        import sys, time
+        from serverless_lab import mock_aws
+        from serverless_lab.fargate import default_network_configuration, wait_for_task
+        aws = mock_aws(extensions=["fargate"]).start()
+        ecs = aws.client("ecs")
+        ecs.create_cluster(clusterName="c")
+        ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "x",
+                                   "command": ["python", "-c", "import time; time.sleep(600)"]}])
+        arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
+                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+        wait_for_task("c", arn, status="RUNNING")
+        print(aws.extension("fargate").processes()[0], flush=True)
+        time.sleep(600)
+    '''))
+    kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(kernel.stdout.readline())
+        assert psutil.pid_exists(pid)
+    finally:
+        kernel.send_signal(signal.SIGKILL)
+        kernel.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the task process outlived its kernel"
+        time.sleep(0.05)

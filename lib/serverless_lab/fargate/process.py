@@ -54,13 +54,27 @@ def resolve_argv(entry_point: Sequence[str] | None, command: Sequence[str] | Non
     return argv
 
 
-def _die_with_parent() -> None:
-    """Runs in the child between fork and exec."""
+def _load_prctl() -> object | None:
+    # Loaded once in the parent: the child (between fork and exec) must not load libraries.
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except Exception:  # noqa: BLE001 - not Linux: the process group kill on stop still applies
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def _die_with_parent_from(parent_pid: int):  # type: ignore[no-untyped-def]
+    def preexec() -> None:
+        """Runs in the child between fork and exec: SIGKILL me when my parent dies."""
+        if _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # type: ignore[operator]
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(137)
+    return preexec
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
@@ -71,7 +85,7 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen[by
     """
     return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                            preexec_fn=_die_with_parent_from(os.getpid()) if _PRCTL is not None else None)
 
 
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
