@@ -138,3 +138,22 @@ def test_throttled_async_event_waits_and_runs_later(aws, unique):
     aws.clock.advance(5)
     assert rt.wait_idle(20)
     assert [r.outcome for r in rt.trace.filter(function_name=name)] == ["throttled", "success"]
+
+
+def test_on_success_destination_can_be_another_function(aws, unique):
+    lam = boto3.client("lambda")
+    first, second = unique("first"), unique("second")
+    create(lam, second, "def handler(event, context):\n    print('got', event['responsePayload'])\n    return 1\n")
+    second_arn = lam.get_function(FunctionName=second)["Configuration"]["FunctionArn"]
+    create(lam, first, "def handler(event, context):\n    return {'step': 1}\n")
+    lam.put_function_event_invoke_config(FunctionName=first,
+                                         DestinationConfig={"OnSuccess": {"Destination": second_arn}})
+    lam.invoke(FunctionName=first, InvocationType="Event", Payload=b"{}")
+    rt = aws.extension("lambda")
+    assert rt.wait_idle(20)
+    [rec] = rt.trace.filter(function_name=second).records()
+    assert rec.outcome == "success" and rec.invocation_type == "Event"
+    logs = boto3.client("logs")
+    streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{second}")["logStreams"]
+    events = logs.get_log_events(logGroupName=f"/aws/lambda/{second}", logStreamName=streams[0]["logStreamName"])
+    assert "got {'step': 1}" in [e["message"] for e in events["events"]]

@@ -242,7 +242,7 @@ def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int
     sys.argv = [spec.get("argv0", "/var/runtime/bootstrap.py")]
     importlib.invalidate_caches()
     _setup_logging()
-
+    t_setup = time.perf_counter()
     func, err = _load_handler(spec["handler"])
     init_ms = (time.perf_counter() - started) * 1000.0
     if err is not None:
@@ -255,7 +255,7 @@ def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int
     sys.stdout.flush()
     os.write(1, spec["sentinel"].encode())
     send_frame(ctl, {"type": "init", "ok": True, "pid": os.getpid(), "init_ms": init_ms,
-                     "maxrss_kb": _maxrss_kb()})
+                     "setup_ms": (t_setup - started) * 1000.0, "maxrss_kb": _maxrss_kb()})
 
     dumps, loads, perf = json.dumps, json.loads, time.perf_counter
     while True:
