@@ -466,3 +466,7 @@ def test_e2e_http_api_runs_real_handler(aws, unique):
     r = requests.get(f"{execute_api(api, None)}/hello/ada", timeout=60)
     assert r.status_code == 200, r.text
     assert r.json() == {"hello": "ada", "fn": name}
+    from serverless_lab.trace import TRACE
+
+    runs = TRACE.filter(function_name=name).records()
+    assert runs and all(rec.trigger == "apigateway" for rec in runs)

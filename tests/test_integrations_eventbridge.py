@@ -312,3 +312,24 @@ def handler(event, context):
     assert len([k for k in found if k.startswith("Scheduled-Event/")]) == 3
     body = json.loads(s3.get_object(Bucket=bucket, Key=f"Order-Placed/{event_id}")["Body"].read())
     assert body["detail"] == {"n": 1}
+    from serverless_lab.trace import TRACE
+
+    triggers = sorted(r.trigger for r in TRACE.filter(function_name=fn.split(":")[-1]).records())
+    assert triggers == ["events", "schedule", "schedule", "schedule"]
+
+
+def test_step_functions_target_starts_an_execution(received, unique):
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name=unique("flow"), roleArn=lambda_role(),
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass",
+                                                                      "End": True}}}))
+    events = boto3.client("events", region_name=REGION)
+    rule = unique("to-sfn")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["com.example.orders"]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine["stateMachineArn"],
+                                            "InputPath": "$.detail"}])
+    put(events, detail={"order": 7})
+    (execution,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"]) == {"order": 7}

@@ -212,10 +212,11 @@ class EventBridgeIntegration:
 
     @staticmethod
     def _start_execution(arn: str, payload: str, rule: Any) -> None:
-        from moto.stepfunctions.models import stepfunctions_backends
+        # moto picks the backend that really runs ASL when execute_state_machine is on
+        from moto.stepfunctions.responses import get_backend
 
         parts = arn.split(":")
-        backend = stepfunctions_backends[parts[4] or rule.account_id][parts[3] or rule.region_name]
+        backend = get_backend(parts[4] or rule.account_id, parts[3] or rule.region_name)
         backend.start_execution(arn, name=str(uuid.uuid4()), execution_input=payload)
 
     # -- schedules --------------------------------------------------------------------------
