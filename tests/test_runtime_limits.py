@@ -253,3 +253,36 @@ def test_provisioned_concurrency_has_no_cold_start(aws, unique):
     with pytest.raises(ClientError) as err:
         lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
     assert err.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"
+
+
+KERNEL = r'''
+import io, json, os, signal, sys, zipfile, boto3
+from serverless_lab import mock_aws
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as zf:
+    zf.writestr("app.py", "import os\ndef handler(e, c):\n    return os.getpid()\n")
+aws = mock_aws().start()
+role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+lam = boto3.client("lambda")
+lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler",
+                    Code={"ZipFile": buf.getvalue()})
+pid = json.loads(lam.invoke(FunctionName="f")["Payload"].read())
+print(json.dumps({"env": pid, "zygote": aws.extension("lambda").zygote.pid}), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)   # the kernel dies without any clean-up
+'''
+
+
+def test_workers_die_with_the_kernel(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "kernel.py"
+    script.write_text(KERNEL)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    pids = json.loads(out.stdout.strip().splitlines()[-1])
+    deadline = time.time() + 5
+    alive = [p for p in pids.values() if psutil.pid_exists(p)]
+    while alive and time.time() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not alive, out.stderr[-2000:]
