@@ -327,3 +327,19 @@ def test_parameters_and_blobs_round_trip(aws):
                                                 "j": ({"stringValue": "{\"a\": 1}"}, "JSON")})
     rec = db.sql("SELECT b, d, j ->> '$.a' AS a FROM f")["records"][0]
     assert rec == [{"blobValue": b"\x00\x01\x02"}, {"stringValue": "2024-01-02"}, {"longValue": 1}]
+
+
+def test_data_api_over_the_shared_endpoint(aws):
+    """Worker processes (Lambda handlers, Fargate tasks) reach the Data API over HTTP: same databases."""
+    import boto3
+
+    db = Db(aws)
+    db.sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT)")
+    remote = boto3.client("rds-data", endpoint_url=aws.endpoint_url, region_name=aws.region)
+    tid = remote.begin_transaction(resourceArn=db.arn, secretArn=db.secret)["transactionId"]
+    remote.batch_execute_statement(resourceArn=db.arn, secretArn=db.secret, transactionId=tid,
+                                   sql="INSERT INTO notes (body) VALUES (:b)",
+                                   parameterSets=[[{"name": "b", "value": {"stringValue": s}}] for s in "xy"])
+    assert remote.commit_transaction(resourceArn=db.arn, secretArn=db.secret,
+                                     transactionId=tid)["transactionStatus"] == "Transaction Committed"
+    assert db.sql("SELECT body FROM notes ORDER BY id")["records"] == [[{"stringValue": "x"}], [{"stringValue": "y"}]]

@@ -168,6 +168,7 @@ class SqliteConnection:
         self.conn = apsw.Connection(path)
         self.conn.set_busy_timeout(5000)
         self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=OFF")  # a throwaway file per session: no fsync per commit
         self.conn.execute("PRAGMA foreign_keys=ON")
         sensitive = "ON" if dialect.family(engine) == "postgres" else "OFF"
         self.conn.execute(f"PRAGMA case_sensitive_like={sensitive}")
