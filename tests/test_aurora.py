@@ -343,3 +343,20 @@ def test_data_api_over_the_shared_endpoint(aws):
     assert remote.commit_transaction(resourceArn=db.arn, secretArn=db.secret,
                                      transactionId=tid)["transactionStatus"] == "Transaction Committed"
     assert db.sql("SELECT body FROM notes ORDER BY id")["records"] == [[{"stringValue": "x"}], [{"stringValue": "y"}]]
+
+
+def test_modify_scaling_and_delete_cluster(aws):
+    db = Db(aws, min_acu=0.5, max_acu=4)
+    changed = db.rds.modify_db_cluster(DBClusterIdentifier=db.name, ApplyImmediately=True,
+                                       ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 16})
+    assert changed["DBCluster"]["ServerlessV2ScalingConfiguration"]["SecondsUntilAutoPause"] == 300
+    assert current_capacity(db.name)["max"] == 16
+    with pytest.raises(ClientError) as err:
+        db.rds.modify_db_cluster(DBClusterIdentifier=db.name, ApplyImmediately=True,
+                                 ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 512})
+    assert _code(err) == "InvalidParameterValue"
+    db.rds.delete_db_cluster(DBClusterIdentifier=db.name, SkipFinalSnapshot=True)
+    with pytest.raises(ClientError) as err:
+        db.sql("SELECT 1")
+    assert _code(err) == "BadRequestException"
+    assert db.arn not in aws.extension("aurora").capacity

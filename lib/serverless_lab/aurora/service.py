@@ -2,9 +2,9 @@
 
 Patches (all undone by :meth:`AuroraEngine.stop`):
 
-* ``RDSBackend.create_db_cluster``: validates ``ServerlessV2ScalingConfiguration`` as AWS does,
+* ``RDSBackend.create_db_cluster`` / ``modify_db_cluster``: validate ``ServerlessV2ScalingConfiguration`` as AWS does,
   turns the Data API on when ``EnableHttpEndpoint=True`` (moto only allows it for the retired v1),
-  and starts the cluster's capacity model;
+  and start the cluster's capacity model (``delete_db_cluster`` drops it);
 * moto's rds-data responses: ExecuteStatement, BatchExecuteStatement, BeginTransaction,
   CommitTransaction, RollbackTransaction run through :class:`DataApi` (moto has only a canned
   ExecuteStatement), and the URL routes moto lacks are added.
@@ -151,6 +151,23 @@ class AuroraEngine:
                 engine._register(backend, cluster)
             return cluster
 
+        original_modify = RDSBackend.modify_db_cluster
+        original_delete = RDSBackend.delete_db_cluster
+
+        def modify_db_cluster(backend: Any, kwargs: dict[str, Any]) -> Any:
+            scaling = check_scaling(kwargs.get("serverless_v2_scaling_configuration"))
+            cluster = original_modify(backend, kwargs)
+            if scaling is not None:
+                cluster.serverless_v2_scaling_configuration = scaling
+                if cluster.db_cluster_arn not in engine.capacity:
+                    engine._register(backend, cluster)
+            return cluster
+
+        def delete_db_cluster(backend: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
+            cluster = original_delete(backend, cluster_identifier, *args, **kwargs)
+            engine._forget(cluster.db_cluster_arn)
+            return cluster
+
         def handler(op: str) -> Any:
             def method(response: Any) -> str:
                 body = json.loads(response.body or "{}") if isinstance(response.body, (str, bytes)) else {}
@@ -165,6 +182,8 @@ class AuroraEngine:
                   "{0}/RollbackTransaction$": rdsdata_urls.response.dispatch}
         self._patches = [
             mock.patch.object(RDSBackend, "create_db_cluster", create_db_cluster),
+            mock.patch.object(RDSBackend, "modify_db_cluster", modify_db_cluster),
+            mock.patch.object(RDSBackend, "delete_db_cluster", delete_db_cluster),
             mock.patch.dict(rdsdata_urls.url_paths, routes),
         ]
         for op in ("execute_statement", "batch_execute_statement", "begin_transaction", "commit_transaction",
@@ -210,6 +229,25 @@ class AuroraEngine:
         cap.acu = cap.floor()
         with self._lock:
             self.capacity[cap.arn] = cap
+
+    def _forget(self, arn: str) -> None:
+        """A deleted cluster: drop its capacity model, transactions and database connections."""
+        with self._lock:
+            self.capacity.pop(arn, None)
+            for tid in [t.id for t in self.transactions.values() if t.cluster_arn == arn]:
+                txn = self.transactions.pop(tid)
+                if txn.timer is not None:
+                    txn.timer.cancel()
+                try:
+                    txn.conn.rollback()
+                    txn.conn.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            for key in [k for k in self._autocommit if k[0] == arn]:
+                try:
+                    self._autocommit.pop(key).close()
+                except Exception:  # noqa: BLE001
+                    pass
 
     def _schedule_tick(self, when: float) -> None:
         def fire() -> None:
