@@ -75,14 +75,20 @@ class Environment:
         sentinel = f"\x00SL-INIT-{self.id}\x00"
         spec = {**spec, "tag": self.id, "sentinel": sentinel}
         try:
-            self.pid = zygote.spawn(spec, w_ctl.fileno(), w_out)
+            zygote.spawn(spec, w_ctl.fileno(), w_out)
         finally:
             w_ctl.close()
             os.close(w_out)
         self._ctl = k_ctl
         self._out = r_out
         os.set_blocking(r_out, False)
-        return self._converse(None, sentinel, init_timeout_s)
+        result = self._converse(None, sentinel, init_timeout_s)
+        pid = result.header.get("pid") if result.header else None
+        if self.pid is None:
+            self.pid = pid or zygote.take_pid(self.id, timeout=1.0)
+        else:
+            zygote.take_pid(self.id)
+        return result
 
     # -- invoke --------------------------------------------------------------------------------
     def invoke(self, header: dict, body: bytes, timeout_s: float) -> Exchange:
@@ -172,6 +178,8 @@ class Environment:
                      f"{OUTPUT_LIMIT} kept per invocation; write less, or log a summary.\n")
         result.output = text
         result.peak_rss_kb = peak
+        if self.pid is None and result.status != "ok" and self._zygote is not None:
+            self.pid = self._zygote.take_pid(self.id, timeout=1.0)
         if result.status in ("timeout", "oom"):
             self.kill()
         if result.status == "crash":
@@ -203,6 +211,10 @@ class Environment:
         return header, body
 
     def _rss_kb(self) -> int:
+        if self.pid is None and self._zygote is not None:
+            self.pid = self._zygote.take_pid(self.id)   # known once the zygote has forked
+            if self.pid is None:
+                return 0
         try:
             with open(f"/proc/{self.pid}/statm", "rb") as fh:
                 return int(fh.read().split()[1]) * _PAGE // 1024

@@ -249,7 +249,8 @@ def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int
         _log_error(err)
         sys.stdout.flush()
         os.write(1, spec["sentinel"].encode())
-        send_frame(ctl, {"type": "init", "ok": False, "init_ms": init_ms, "maxrss_kb": _maxrss_kb()},
+        send_frame(ctl, {"type": "init", "ok": False, "pid": os.getpid(), "init_ms": init_ms,
+                         "maxrss_kb": _maxrss_kb()},
                    json.dumps(err).encode())
         os._exit(0)
     sys.stdout.flush()

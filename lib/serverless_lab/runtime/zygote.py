@@ -114,9 +114,8 @@ class Zygote:
                     self._exits[msg["exit"]] = msg["status"]
                 self._cond.notify_all()
 
-    def spawn(self, spec: dict, ctl_fd: int, out_fd: int, timeout: float = 10.0) -> int:
-        """Fork an environment; return its pid (its process group id too)."""
-        tag = spec["tag"]
+    def spawn(self, spec: dict, ctl_fd: int, out_fd: int) -> None:
+        """Ask for a fork; do not wait (the environment reports its pid in its INIT reply)."""
         data = json.dumps(spec).encode()
         with self._lock:
             self._start_locked()
@@ -126,11 +125,13 @@ class Zygote:
                 self._kill_locked()
                 self._start_locked()
                 socket.send_fds(self._sock, [data], [ctl_fd, out_fd])
+
+    def take_pid(self, tag: str, timeout: float = 0.0) -> int | None:
+        """The pid the zygote forked for ``tag`` (waiting up to ``timeout``), forgotten after."""
         with self._cond:
-            ok = self._cond.wait_for(lambda: tag in self._spawned or self._dead(), timeout)
-            if not ok or tag not in self._spawned:
-                raise ZygoteError("The Lambda runtime's zygote did not fork an environment.")
-            return self._spawned.pop(tag)
+            if timeout > 0:
+                self._cond.wait_for(lambda: tag in self._spawned or self._dead(), timeout)
+            return self._spawned.pop(tag, None)
 
     def _dead(self) -> bool:
         return self._proc is None or self._proc.poll() is not None
