@@ -445,7 +445,8 @@ class AuroraEngine:
             out["formattedRecords"] = json.dumps(records)
             size = len(out["formattedRecords"])
         else:
-            out["records"] = [[to_field(v, t) for v, t in zip(row, types)] for row in result.rows]
+            options = body.get("resultSetOptions") or None
+            out["records"] = [[to_field(v, t, options) for v, t in zip(row, types)] for row in result.rows]
             size = len(json.dumps(out["records"]))
         if size > MAX_RESULT_BYTES:
             raise _data_api_error("BadRequestException", "Database returned more than the allowed response size "

@@ -71,9 +71,15 @@ class Result:
 
 
 # -- values ---------------------------------------------------------------------------------------
-def to_field(value: Any, type_name: str = "") -> dict[str, Any]:
-    """One value as a Data API Field."""
+def to_field(value: Any, type_name: str = "", options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One value as a Data API Field (``options``: the call's resultSetOptions)."""
     t = type_name.lower()
+    if options and value is not None and not isinstance(value, bool):
+        if options.get("decimalReturnType") == "DOUBLE_OR_LONG" and ("numeric" in t or "decimal" in t):
+            number = decimal.Decimal(str(value))
+            return {"longValue": int(number)} if number == number.to_integral_value() else {"doubleValue": float(number)}
+        if options.get("longReturnType") == "STRING" and isinstance(value, int):
+            return {"stringValue": str(value)}
     if value is None:
         return {"isNull": True}
     if isinstance(value, bool) or ("bool" in t and isinstance(value, int)):
