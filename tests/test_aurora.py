@@ -366,7 +366,7 @@ def test_result_set_options(aws):
     db = Db(aws)
     db.sql("CREATE TABLE p (price NUMERIC(8,2), n BIGINT)")
     db.sql("INSERT INTO p VALUES (2.5, 7)")
-    assert db.sql("SELECT price, n FROM p")["records"] == [[{"stringValue": "2.5"}, {"longValue": 7}]]
+    assert db.sql("SELECT price, n FROM p")["records"] == [[{"stringValue": "2.50"}, {"longValue": 7}]]  # NUMERIC(8,2) as PG
     got = db.sql("SELECT price, n FROM p", resultSetOptions={"decimalReturnType": "DOUBLE_OR_LONG",
                                                             "longReturnType": "STRING"})["records"]
     assert got == [[{"doubleValue": 2.5}, {"stringValue": "7"}]]

@@ -87,6 +87,9 @@ def to_field(value: Any, type_name: str = "", options: dict[str, Any] | None = N
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"blobValue": base64.b64encode(bytes(value)).decode()}
     if ("numeric" in t or "decimal" in t) and isinstance(value, (int, float, decimal.Decimal)):
+        scale = re.search(r"\(\s*\d+\s*,\s*(\d+)\s*\)", t)
+        if scale and not isinstance(value, decimal.Decimal):  # SQLite kept 1.50 as 1.5: show NUMERIC(p,s) as PG does
+            return {"stringValue": f"{decimal.Decimal(str(value)):.{int(scale.group(1))}f}"}
         return {"stringValue": str(value)}
     if isinstance(value, int):
         return {"longValue": value}
