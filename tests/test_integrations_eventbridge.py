@@ -333,3 +333,52 @@ def test_step_functions_target_starts_an_execution(received, unique):
     (execution,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
     described = sfn.describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"]) == {"order": 7}
+
+
+# -- EventBridge Scheduler ---------------------------------------------------------------------
+def test_scheduler_rate_at_and_context_attributes(received, world, unique):
+    fn = create_function(unique("sched-target"))
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    every = unique("every-10")
+    arn = scheduler.create_schedule(
+        Name=every, ScheduleExpression="rate(10 minutes)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": fn, "RoleArn": lambda_role(),
+                "Input": '{"schedule": "<aws.scheduler.schedule-arn>", '
+                         '"at": "<aws.scheduler.scheduled-time>"}'})["ScheduleArn"]
+    when = datetime.fromtimestamp(world.clock.now() + 1800, timezone.utc)
+    once = unique("once")
+    scheduler.create_schedule(
+        Name=once, ScheduleExpression=f"at({when:%Y-%m-%dT%H:%M:%S})",
+        FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+        Target={"Arn": fn, "RoleArn": lambda_role()})
+    world.clock.advance(3600)
+    events_seen = [c.event for c in received.calls]
+    rated = [e for e in events_seen if e != {}]
+    assert len(rated) == 6 and all(e["schedule"] == arn for e in rated)
+    assert [e["at"] for e in rated] == sorted(e["at"] for e in rated)
+    assert events_seen.count({}) == 1                     # the one-time schedule, default input
+    assert all(c.headers["x-serverless-lab-trigger"] == "schedule" for c in received.calls)
+    names = [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
+    assert every in names and once not in names            # deleted after completion
+    scheduler.update_schedule(Name=every, ScheduleExpression="rate(10 minutes)", State="DISABLED",
+                              FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": fn, "RoleArn": lambda_role()})
+    world.clock.advance(3600)
+    assert len(received.calls) == 7
+    with pytest.raises(ClientError) as err:
+        scheduler.create_schedule(Name=unique("bad"), ScheduleExpression="cron(0 12 * * * *)",
+                                  FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target={"Arn": fn, "RoleArn": lambda_role()})
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_scheduler_cron_in_a_time_zone():
+    schedule = parse_schedule("cron(0 9 ? * MON-FRI *)", timezone_name="Europe/Paris",
+                              allow_at=True)
+    t0 = datetime(2026, 7, 3, 12, 0, tzinfo=timezone.utc).timestamp()   # a Friday, summer time
+    nxt = datetime.fromtimestamp(schedule.next_after(t0), timezone.utc)
+    assert nxt == datetime(2026, 7, 6, 7, 0, tzinfo=timezone.utc)      # Monday 09:00 CEST
+    with pytest.raises(ScheduleExpressionError, match="time zone"):
+        parse_schedule("cron(0 9 * * ? *)", timezone_name="Mars/Olympus", allow_at=True)
+    with pytest.raises(ScheduleExpressionError):
+        parse_schedule("at(2026-12-01T09:00:00)")   # rules do not take at()

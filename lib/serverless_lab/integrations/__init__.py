@@ -8,7 +8,7 @@ reaches it as ``aws.extension("integrations")``::
         requests.get(f"https://{api_id}.execute-api.us-east-1.amazonaws.com/prod/items/7")
         gw = aws.extension("integrations")
         print(gw.url_for(api_id, "prod"))   # http://127.0.0.1:PORT/<api_id>/prod: curl, browser
-        aws.clock.advance(3600)             # schedule rules fire on the lab clock
+        aws.clock.advance(3600)             # schedule rules and Scheduler schedules fire
 
 Handlers run through moto's ``LambdaFunction.invoke``, which the local runtime
 (``serverless_lab.runtime``) makes run real code. ``stop()`` undoes every patch, removes the
@@ -26,6 +26,7 @@ from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_resp
 from .eventbridge import Delivery, EventBridgeIntegration
 from .http_gateway import ExecuteApiHook, LocalGatewayServer
 from .patterns import matches, target_input
+from .scheduler import SchedulerIntegration
 from .schedules import ScheduleExpressionError, parse_schedule
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class IntegrationsHandle:
         self._server = LocalGatewayServer(self.gateway, host=session.options.get(
             "apigateway_host", "127.0.0.1"), port=int(session.options.get("apigateway_port", 0)))
         self.eventbridge = EventBridgeIntegration(session, self._patches)
+        self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
 
     def start(self) -> IntegrationsHandle:
         from moto.apigateway.models import RestAPI
@@ -59,6 +61,7 @@ class IntegrationsHandle:
         moto_fixes.install(self._patches)
         self._hook.start()
         self.eventbridge.start()
+        self.scheduler.start()
         return self
 
     # -- API Gateway ------------------------------------------------------------------------
@@ -120,13 +123,16 @@ class IntegrationsHandle:
         return list(self.eventbridge.deliveries)
 
     def schedules(self) -> dict[str, float]:
-        """Armed schedule rules → next firing time on the lab clock."""
-        return self.eventbridge.schedules()
+        """Armed schedule rules ("bus/rule") and Scheduler schedules ("scheduler:group/name")
+        → next firing time on the lab clock (seconds since the epoch)."""
+        armed = self.eventbridge.schedules()
+        armed.update({f"scheduler:{k}": v for k, v in self.scheduler.armed().items()})
+        return armed
 
     # -- lifecycle --------------------------------------------------------------------------
     def stop(self) -> None:
         errors: list[BaseException] = []
-        for step in (self.eventbridge.stop, self._server.stop, self._hook.stop,
+        for step in (self.scheduler.stop, self.eventbridge.stop, self._server.stop, self._hook.stop,
                      self._patches.undo):
             try:
                 step()

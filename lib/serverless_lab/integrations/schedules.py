@@ -178,12 +178,15 @@ class CronSchedule:
         return (d.year in self.years and d.month in self.months and self._dom_matches(d)
                 and self._dow_matches(d))
 
+    tz: str = "UTC"
+
     def first_after_creation(self, created: float) -> float:
         return self.next_after(created)
 
     def next_after(self, ts: float) -> float:
-        """The first matching minute strictly after ``ts`` (UTC)."""
-        start = datetime.fromtimestamp(ts, tz=timezone.utc).replace(second=0, microsecond=0)
+        """The first matching minute strictly after ``ts``, read in ``tz`` (UTC for rules)."""
+        zone = _zone(self.tz, self.expression)
+        start = datetime.fromtimestamp(ts, tz=zone).replace(second=0, microsecond=0)
         start += timedelta(minutes=1)
         day = start.date()
         for _ in range(366 * 6):
@@ -192,19 +195,58 @@ class CronSchedule:
             if self._day_matches(day):
                 for h in sorted(self.hours):
                     for m in sorted(self.minutes):
-                        when = datetime(day.year, day.month, day.day, h, m, tzinfo=timezone.utc)
-                        if when >= start:
+                        when = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
+                        if when >= start and when.timestamp() > ts:
                             return when.timestamp()
             day += timedelta(days=1)
         return float("inf")
 
 
-Schedule = RateSchedule | CronSchedule
+@dataclass(frozen=True)
+class AtSchedule:
+    """EventBridge Scheduler's one-time ``at(yyyy-mm-ddThh:mm:ss)`` in the schedule's zone."""
+
+    expression: str
+    when: float
+
+    def first_after_creation(self, created: float) -> float:
+        return self.when
+
+    def next_after(self, ts: float) -> float:
+        return float("inf")
 
 
-def parse_schedule(expression: str) -> Schedule:
-    """Parse an EventBridge ScheduleExpression; raise ScheduleExpressionError if AWS would."""
+def _zone(name: str, expr: str):  # noqa: ANN202 - a tzinfo
+    if name in ("UTC", "", None):
+        return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _err(expr, f"unknown time zone {name!r} (use an IANA name such as "
+                         "'Europe/Paris' or 'America/New_York')") from None
+
+
+Schedule = RateSchedule | CronSchedule | AtSchedule
+_AT = re.compile(r"^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$")
+
+
+def parse_schedule(expression: str, *, timezone_name: str = "UTC",
+                   allow_at: bool = False) -> Schedule:
+    """Parse a ScheduleExpression; raise ScheduleExpressionError where AWS would refuse it.
+
+    Rules take rate() and cron() in UTC; EventBridge Scheduler (``allow_at=True``) also takes
+    ``at(2026-12-01T09:00:00)`` and reads cron/at in ``timezone_name``.
+    """
     expr = (expression or "").strip()
+    at = _AT.match(expr)
+    if at and allow_at:
+        try:
+            local = datetime.fromisoformat(at.group(1))
+        except ValueError:
+            raise _err(expr, "the date in at() does not exist") from None
+        return AtSchedule(expr, local.replace(tzinfo=_zone(timezone_name, expr)).timestamp())
     rate = _RATE.match(expr)
     if rate:
         value, unit = int(rate.group(1)), rate.group(2)
@@ -217,8 +259,12 @@ def parse_schedule(expression: str) -> Schedule:
         return RateSchedule(expr, value * _UNIT_S[unit.rstrip("s")])
     cron = _CRON.match(expr)
     if cron:
-        return CronSchedule.parse(expr, cron.group(1).strip())
-    raise _err(expr, "it must start with rate( or cron(")
+        parsed = CronSchedule.parse(expr, cron.group(1).strip())
+        if timezone_name not in ("UTC", "", None):
+            _zone(timezone_name, expr)
+            object.__setattr__(parsed, "tz", timezone_name)
+        return parsed
+    raise _err(expr, "it must start with rate( or cron(" + (" or at(" if allow_at else ""))
 
 
 def _nearest_weekday(year: int, month: int, day: int) -> date:

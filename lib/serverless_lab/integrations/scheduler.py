@@ -1,0 +1,219 @@
+"""EventBridge Scheduler (``scheduler.create_schedule``) firing on the lab clock.
+
+moto stores schedules but never runs them. Here each ENABLED schedule arms a lab-clock timer:
+``rate()``, ``cron()`` (read in ``ScheduleExpressionTimezone``) and one-time ``at()``, within
+``StartDate`` / ``EndDate``. At each firing the target gets its ``Input`` with the context
+attributes ``<aws.scheduler.schedule-arn>``, ``<aws.scheduler.scheduled-time>``,
+``<aws.scheduler.execution-id>`` and ``<aws.scheduler.attempt-number>`` filled in (AWS
+documents these for templated targets); a schedule without ``Input`` sends ``{}``.
+Templated targets run here: Lambda Invoke (asynchronous, as Scheduler calls it), SQS
+SendMessage, SNS Publish, Step Functions StartExecution. A one-time schedule with
+``ActionAfterCompletion=DELETE`` is deleted after it fires. The flexible time window is
+not randomised: a firing happens at the start of its window, so labs are repeatable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from .. import events as sample_events
+from ._patch import Patches
+from .eventbridge import Delivery
+from .invoke import invoke_lambda
+from .schedules import ScheduleExpressionError, parse_schedule
+
+if TYPE_CHECKING:
+    from ..clock import Timer
+    from ..cloud.session import MockSession
+    from .eventbridge import EventBridgeIntegration
+
+log = logging.getLogger(__name__)
+Key = tuple[str, str, str, str]  # account, region, group, name
+
+
+def _epoch(value: Any) -> float | None:
+    if value in (None, ""):
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        from datetime import datetime
+
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+class SchedulerIntegration:
+    """Arms a timer per schedule; records each firing in the EventBridge delivery log."""
+
+    def __init__(self, session: MockSession, patches: Patches,
+                 eventbridge: EventBridgeIntegration) -> None:
+        self.clock = session.clock
+        self.patches = patches
+        self.eventbridge = eventbridge
+        self._armed: dict[Key, tuple[tuple, Timer]] = {}
+        self._lock = threading.RLock()
+        self._stopped = False
+
+    def start(self) -> SchedulerIntegration:
+        from moto.scheduler.exceptions import ValidationException
+        from moto.scheduler.models import EventBridgeSchedulerBackend
+
+        integration = self
+        originals = {name: getattr(EventBridgeSchedulerBackend, name)
+                     for name in ("create_schedule", "update_schedule", "delete_schedule")}
+
+        def validate(kwargs: dict[str, Any]) -> None:
+            try:
+                parse_schedule(kwargs.get("schedule_expression") or "",
+                               timezone_name=kwargs.get("schedule_expression_timezone") or "UTC",
+                               allow_at=True)
+            except ScheduleExpressionError as exc:
+                raise ValidationException(f"Invalid Schedule Expression {exc.message}") from None
+
+        def create_schedule(backend: Any, **kwargs: Any) -> Any:
+            validate(kwargs)
+            schedule = originals["create_schedule"](backend, **kwargs)
+            integration.sync(backend, schedule)
+            return schedule
+
+        def update_schedule(backend: Any, **kwargs: Any) -> Any:
+            validate(kwargs)
+            schedule = originals["update_schedule"](backend, **kwargs)
+            integration.sync(backend, schedule, force=True)
+            return schedule
+
+        def delete_schedule(backend: Any, group_name: str | None, name: str) -> None:
+            originals["delete_schedule"](backend, group_name, name)
+            integration.forget((backend.account_id, backend.region_name,
+                                group_name or "default", name))
+
+        for name, fn in (("create_schedule", create_schedule),
+                         ("update_schedule", update_schedule),
+                         ("delete_schedule", delete_schedule)):
+            self.patches.set(EventBridgeSchedulerBackend, name, fn)
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for _, timer in self._armed.values():
+                timer.cancel()
+            self._armed.clear()
+
+    # -- timers -----------------------------------------------------------------------------
+    @staticmethod
+    def _signature(schedule: Any) -> tuple:
+        return (schedule.schedule_expression, schedule.schedule_expression_timezone,
+                str(schedule.start_date), str(schedule.end_date), schedule.state)
+
+    def sync(self, backend: Any, schedule: Any, force: bool = False) -> None:
+        key = (backend.account_id, backend.region_name, schedule.group_name, schedule.name)
+        with self._lock:
+            if self._stopped:
+                return
+            current = self._armed.pop(key, None)
+            if current is not None:
+                if not force and current[0] == self._signature(schedule):
+                    self._armed[key] = current
+                    return
+                current[1].cancel()
+            parsed = parse_schedule(schedule.schedule_expression,
+                                    timezone_name=schedule.schedule_expression_timezone or "UTC",
+                                    allow_at=True)
+            now = self.clock.now()
+            start = _epoch(schedule.start_date)
+            if start is not None and start > now and not hasattr(parsed, "when"):
+                when = start if hasattr(parsed, "period_s") else parsed.next_after(start - 1)
+            else:
+                when = parsed.first_after_creation(now)
+            self._arm(key, parsed, schedule, when)
+
+    def _arm(self, key: Key, parsed: Any, schedule: Any, when: float) -> None:
+        end = _epoch(schedule.end_date)
+        if when == float("inf") or (end is not None and when > end):
+            return
+        signature = self._signature(schedule)
+        timer = self.clock.call_at(when, lambda: self._fire(key, parsed, signature, when))
+        self._armed[key] = (signature, timer)
+
+    def forget(self, key: Key) -> None:
+        with self._lock:
+            current = self._armed.pop(key, None)
+            if current is not None:
+                current[1].cancel()
+
+    def armed(self) -> dict[str, float]:
+        with self._lock:
+            return {f"{k[2]}/{k[3]}": t.when for k, (_, t) in self._armed.items()}
+
+    def _fire(self, key: Key, parsed: Any, signature: tuple, when: float) -> None:
+        from moto.scheduler.models import scheduler_backends
+
+        account, region, group, name = key
+        with self._lock:
+            current = self._armed.get(key)
+            if self._stopped or current is None or current[0] != signature:
+                return
+            backend = scheduler_backends[account][region]
+            try:
+                schedule = backend.get_schedule(group, name)
+            except Exception:  # noqa: BLE001 - deleted behind our back
+                self._armed.pop(key, None)
+                return
+            self._armed.pop(key, None)
+            self._arm(key, parsed, schedule, parsed.next_after(when))
+        if schedule.state != "ENABLED":
+            return
+        self._deliver(schedule, when, account, region)
+        if hasattr(parsed, "when") and (schedule.action_after_completion or "") == "DELETE":
+            try:
+                backend.delete_schedule(group, name)
+            except Exception:  # noqa: BLE001
+                pass
+
+    # -- delivery ---------------------------------------------------------------------------
+    def _deliver(self, schedule: Any, when: float, account: str, region: str) -> None:
+        target = schedule.target or {}
+        arn = target.get("Arn", "")
+        payload = str(target.get("Input") or "{}")
+        for attr, value in (("schedule-arn", schedule.arn),
+                            ("scheduled-time", sample_events.iso_time(when)),
+                            ("execution-id", str(uuid.uuid4())), ("attempt-number", "1")):
+            payload = payload.replace(f"<aws.scheduler.{attr}>", value)
+        record = Delivery(schedule.arn, "scheduler", arn, payload, self.clock.now(), scheduled=True)
+        parts = arn.split(":")
+        service = parts[2] if len(parts) > 2 else ""
+        t_account = parts[4] if len(parts) > 4 and parts[4] else account
+        t_region = parts[3] if len(parts) > 3 and parts[3] else region
+        try:
+            if service == "lambda":
+                invoke_lambda(arn, payload, "schedule", account_id=account, region=region,
+                              asynchronous=True)
+            elif service == "sqs":
+                from moto.sqs.models import sqs_backends
+
+                group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
+                sqs_backends[t_account][t_region].send_message(
+                    queue_name=parts[5], message_body=payload, group_id=group_id)
+            elif service == "sns":
+                from moto.sns.models import sns_backends
+
+                sns_backends[t_account][t_region].publish(message=payload, arn=arn)
+            elif service == "states":
+                from moto.stepfunctions.responses import get_backend
+
+                get_backend(t_account, t_region).start_execution(
+                    arn, name=str(uuid.uuid4()), execution_input=payload)
+            else:
+                raise NotImplementedError(f"scheduler target {service or arn!r} is not run locally "
+                                          "(Lambda, SQS, SNS and Step Functions are)")
+        except Exception as exc:  # noqa: BLE001 - a schedule keeps going, as on AWS
+            record.ok, record.error = False, f"{type(exc).__name__}: {exc}"
+            log.warning("schedule %s could not deliver to %s: %s", schedule.name, arn, record.error)
+        self.eventbridge.deliveries.append(record)
+
