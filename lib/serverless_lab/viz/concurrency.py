@@ -51,26 +51,28 @@ LIMIT_STYLE = {"account limit": ("dash", COLORS["limit"]), "reserved concurrency
                "provisioned concurrency": ("dashdot", COLORS["pc"])}
 
 
-def build_concurrency_figure(data: dict[str, Any], widget: bool = False):
-    g = go()
-    fig = (g.FigureWidget if widget else g.Figure)()
-    fig.add_trace(g.Scatter(name="concurrent executions", x=data["t"], y=data["level"], mode="lines",
-                            line=dict(shape="hv", color=COLORS["invoke"]), fill="tozeroy",
-                            hovertemplate="t=%{x:.2f} s<br>%{y} busy environments<extra></extra>"))
-    fig.add_trace(g.Bar(name="throttled requests", x=data["thr_t"], y=data["thr_n"], marker_color=COLORS["throttled"],
-                        opacity=0.6, yaxis="y2", hovertemplate="%{y} throttled<extra></extra>"))
+def concurrency_spec(data: dict[str, Any], title: str = "Concurrency over time") -> dict[str, Any]:
+    """A plain plotly figure dict for :func:`concurrency_data` (see ``timeline_spec`` for why)."""
+    traces = [
+        dict(type="scatter", name="concurrent executions", x=data["t"], y=data["level"], mode="lines",
+             line=dict(shape="hv", color=COLORS["invoke"]), fill="tozeroy",
+             hovertemplate="t=%{x:.2f} s<br>%{y} busy environments<extra></extra>"),
+        dict(type="bar", name="throttled requests", x=data["thr_t"], y=data["thr_n"], marker=dict(color=COLORS["throttled"]),
+             opacity=0.6, yaxis="y2", hovertemplate="%{y} throttled<extra></extra>"),
+    ]
     x1 = max(float(data.get("x_max", 0.0)), 1e-9)
     for name, (dash, color) in LIMIT_STYLE.items():
         v = data["limits"].get(name)
-        fig.add_trace(g.Scatter(name=name, x=[0, x1] if v is not None else [], y=[v, v] if v is not None else [],
-                                mode="lines", line=dict(dash=dash, color=color), hoverinfo="name+y"))
-    fig.update_layout(template=TEMPLATE, title="Concurrency over time", height=340, bargap=0,
-                      xaxis=dict(title="seconds since the first request"),
-                      yaxis=dict(title="concurrent executions", rangemode="tozero"),
-                      yaxis2=dict(title="throttles per bin", overlaying="y", side="right", rangemode="tozero",
-                                  showgrid=False),
-                      legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=60, t=50, b=40))
-    return fig
+        traces.append(dict(type="scatter", name=name, x=[0, x1] if v is not None else [],
+                           y=[v, v] if v is not None else [], mode="lines", line=dict(dash=dash, color=color),
+                           hoverinfo="name+y"))
+    layout = dict(template=TEMPLATE, title=dict(text=title), height=340, bargap=0,
+                  xaxis=dict(title=dict(text="seconds since the first request")),
+                  yaxis=dict(title=dict(text="concurrent executions"), rangemode="tozero"),
+                  yaxis2=dict(title=dict(text="throttles per bin"), overlaying="y", side="right", rangemode="tozero",
+                              showgrid=False),
+                  legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=60, t=50, b=40))
+    return {"data": traces, "layout": layout}
 
 
 def concurrency_chart(trace: Any, account_limit: int | None = None, reserved: int | None = None,
@@ -81,7 +83,7 @@ def concurrency_chart(trace: Any, account_limit: int | None = None, reserved: in
     data = concurrency_data(trace, max_points, account_limit, reserved, provisioned)
     if data["n"] == 0:
         return empty_figure("Concurrency over time")
-    return build_concurrency_figure(data)
+    return go().Figure(concurrency_spec(data))
 
 
 def latency_chart(scenarios: dict[str, Any] | Any, title: str = "Cold starts and latency per scenario"):

@@ -5,9 +5,14 @@ Why simulated: a slider move must answer in a fraction of a second, and ten thou
 invocations cannot run in that time. The simulator follows the same rules as the runtime, and the
 charts are the very ones that draw a real trace (:func:`timeline`, :func:`concurrency_chart`).
 
-Live in JupyterLab (ipywidgets + plotly FigureWidget). In an exported HTML file (nbconvert,
-nbgrader feedback) widgets are not live, so the dashboard's output also carries a static HTML
-picture of its current state (plotly.js inlined, works offline).
+Live in JupyterLab: ipywidgets sliders, and each chart in an ``Output`` widget that is redrawn
+with plotly's own JupyterLab renderer (the ``application/vnd.plotly.v1+json`` mimetype) from a
+plain figure dict. Why not plotly's FigureWidget: with plotly 7.1 + anywidget 0.11 a
+FigureWidget in JupyterLab 4.6 drew empty axes in our browser test (the initial figure never
+reached the page), while the mimetype renderer is the path every static plotly chart already
+uses. In an exported HTML file (nbconvert, nbgrader feedback) widgets are not live, so the
+dashboard's output also carries a static HTML picture of its current state (plotly.js inlined,
+works offline).
 """
 
 from __future__ import annotations
@@ -21,8 +26,27 @@ from ..errors import require
 from ..simulate import arrivals as arr
 from ..simulate.model import simulate
 from ..simulate.stats import summary
-from .concurrency import build_concurrency_figure, concurrency_data
-from .timeline import apply_timeline_layout, build_timeline_figure, timeline_data
+from .concurrency import concurrency_data, concurrency_spec
+from .timeline import timeline_data, timeline_spec
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def jsonable(value: Any) -> Any:
+    """numpy arrays -> lists (NaN -> None, which plotly draws as a gap), recursively."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            out = value.astype(object)
+            out[np.isnan(value)] = None
+            return out.tolist()
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 NO_RESERVATION = 1000  # the reserved slider's top value means "no reservation: the account limit applies"
 COST_ITEMS = ("requests", "compute", "compute (provisioned)", "provisioned concurrency")
@@ -41,7 +65,9 @@ class Dashboard:
         self.trace = None
         self.stats: dict[str, Any] = {}
         self._widget = None
-        self._figs: dict[str, Any] = {}
+        self._specs: dict[str, Any] | None = None
+        self._outputs: dict[str, Any] = {}
+        self._stats_html = None
         self.error = ""
 
     # the model -------------------------------------------------------------------------------
@@ -77,16 +103,32 @@ class Dashboard:
         return {"items": list(COST_ITEMS), "values": values, "total": float(sum(values))}
 
     # the widgets ---------------------------------------------------------------------------
+    def specs(self, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Plain plotly figure dicts for the three charts."""
+        cost = data["cost"]
+        return {
+            "timeline": timeline_spec(data["timeline"], "Invocation timeline (simulated)"),
+            "concurrency": {**concurrency_spec(data["concurrency"])},
+            "cost": {"data": [dict(type="bar", x=cost["items"], y=cost["values"],
+                                   marker=dict(color=["#4C78A8", "#F58518", "#54A24B", "#88D27A"]),
+                                   hovertemplate="%{x}: $%{y:,.2f} / month<extra></extra>")],
+                     "layout": dict(template="plotly_white", height=340,
+                                    title=dict(text=f"If this traffic ran all month: ${cost['total']:,.2f}"),
+                                    yaxis=dict(title=dict(text="USD per month"), rangemode="tozero"),
+                                    margin=dict(l=60, r=20, t=50, b=60))},
+        }
+
     def _build(self):
         w = require("ipywidgets", "The interactive dashboard")
         style = {"description_width": "150px"}
         layout = w.Layout(width="420px")
         p = self.params
+        memories = [128, 256, 512, 1024, 1769, 2048, 3008, 4096, 10240]
         self.sliders = {
             "rate": w.FloatSlider(value=p["rate"], min=0, max=200, step=1, description="requests / s", style=style, layout=layout),
             "burst_rate": w.FloatSlider(value=p["burst_rate"], min=0, max=3000, step=50, description="burst (extra req/s, 10 s)", style=style, layout=layout),
             "duration_ms": w.FloatLogSlider(value=max(p["duration_ms"], 1), base=10, min=0, max=4, step=0.05, description="handler duration (ms)", style=style, layout=layout),
-            "memory_mb": w.SelectionSlider(options=[128, 256, 512, 1024, 1769, 2048, 3008, 4096, 10240], value=p["memory_mb"] if p["memory_mb"] in (128, 256, 512, 1024, 1769, 2048, 3008, 4096, 10240) else 512, description="memory (MB)", style=style, layout=layout),
+            "memory_mb": w.SelectionSlider(options=memories, value=p["memory_mb"] if p["memory_mb"] in memories else 512, description="memory (MB)", style=style, layout=layout),
             "keep_alive_s": w.IntSlider(value=int(p["keep_alive_s"]), min=0, max=1800, step=30, description="keep-alive (s)", style=style, layout=layout),
             "reserved": w.IntSlider(value=NO_RESERVATION if p["reserved"] is None else int(p["reserved"]), min=0, max=NO_RESERVATION, step=5, description="reserved (1000 = none)", style=style, layout=layout),
             "provisioned": w.IntSlider(value=int(p["provisioned"]), min=0, max=200, step=1, description="provisioned", style=style, layout=layout),
@@ -94,28 +136,18 @@ class Dashboard:
         for s in self.sliders.values():
             s.continuous_update = False
             s.observe(self._on_slider, names="value")
-        data = self.compute()
-        self._figs["timeline"] = build_timeline_figure(data["timeline"], widget=True)
-        apply_timeline_layout(self._figs["timeline"], data["timeline"], "Invocation timeline (simulated)")
-        self._figs["concurrency"] = build_concurrency_figure(data["concurrency"], widget=True)
-        self._figs["concurrency"].update_layout(height=320)
-        go = require("plotly.graph_objects", "The dashboard", "plotly")
-        cost = go.FigureWidget(go.Bar(x=data["cost"]["items"], y=data["cost"]["values"],
-                                      marker_color=["#4C78A8", "#F58518", "#54A24B", "#88D27A"],
-                                      hovertemplate="%{x}: $%{y:,.2f} / month<extra></extra>"))
-        cost.update_layout(template="plotly_white", height=320, yaxis=dict(title="USD per month", rangemode="tozero"),
-                           margin=dict(l=60, r=20, t=50, b=60))
-        self._figs["cost"] = cost
+        self._outputs = {k: w.Output(layout=w.Layout(width="100%" if k == "timeline" else "50%"))
+                         for k in ("timeline", "concurrency", "cost")}
         self._stats_html = w.HTML()
-        self._apply(data)
         sliders = list(self.sliders.values())
         self._widget = w.VBox([
             w.HBox([w.VBox(sliders[:4]), w.VBox(sliders[4:])]),
             self._stats_html,
-            self._figs["timeline"],
-            w.HBox([self._figs["concurrency"], self._figs["cost"]]),
+            self._outputs["timeline"],
+            w.HBox([self._outputs["concurrency"], self._outputs["cost"]], layout=w.Layout(width="100%")),
         ])
         self._widget.add_class("serverless-lab-dashboard")
+        self._apply(self.compute())
         return self._widget
 
     @property
@@ -124,8 +156,11 @@ class Dashboard:
 
     @property
     def figures(self) -> dict[str, Any]:
-        self.widget  # noqa: B018 - builds on first use
-        return self._figs
+        """The current charts as ``go.Figure`` objects (for tests, export, or further styling)."""
+        g = require("plotly.graph_objects", "The dashboard", "plotly")
+        if self._specs is None:
+            self._specs = self.specs(self.compute())
+        return {k: g.Figure(v) for k, v in self._specs.items()}
 
     def _on_slider(self, change: dict[str, Any]) -> None:
         key = next(k for k, s in self.sliders.items() if s is change["owner"])
@@ -139,31 +174,20 @@ class Dashboard:
             self._stats_html.value = f"<b style='color:#B00020'>{exc}</b>"
 
     def update(self, **changes: Any) -> dict[str, Any]:
-        """Re-simulate with ``changes`` and redraw every chart in place (what a slider does)."""
+        """Re-simulate with ``changes`` and redraw every chart (what a slider does)."""
         data = self.compute(**changes)
+        self._specs = self.specs(data)
         if self._widget is not None:
-            self._apply(data)
+            self._apply(data, self._specs)
         return data
 
-    def _apply(self, data: dict[str, Any]) -> None:
-        tl, cc, cost = self._figs["timeline"], self._figs["concurrency"], self._figs["cost"]
-        with tl.batch_update():
-            for k, tr in enumerate(data["timeline"]["traces"]):
-                tl.data[k].x, tl.data[k].y = tr["x"], tr["y"]
-                if tr.get("text") is not None:
-                    tl.data[k].text = tr["text"]
-            apply_timeline_layout(tl, data["timeline"], "Invocation timeline (simulated)")
-        c = data["concurrency"]
-        with cc.batch_update():
-            cc.data[0].x, cc.data[0].y = c["t"], c["level"]
-            cc.data[1].x, cc.data[1].y = c["thr_t"], c["thr_n"]
-            for k, name in enumerate(("account limit", "reserved concurrency", "provisioned concurrency"), start=2):
-                v = c["limits"].get(name)
-                cc.data[k].x = [0, max(c.get("x_max", 0.0), 1e-9)] if v is not None else []
-                cc.data[k].y = [v, v] if v is not None else []
-        with cost.batch_update():
-            cost.data[0].y = data["cost"]["values"]
-            cost.layout.title = f"If this traffic ran all month: ${data['cost']['total']:,.2f}"
+    def _apply(self, data: dict[str, Any], specs: dict[str, dict[str, Any]] | None = None) -> None:
+        self._specs = specs or self.specs(data)
+        for key, out in self._outputs.items():
+            bundle = {PLOTLY_MIME: {**jsonable(self._specs[key]), "config": {"responsive": True}},
+                      "text/plain": f"<{key} chart>"}
+            # replacing the Output widget's outputs redraws it in one message (and works outside a kernel)
+            out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         s = data["stats"]
         p99 = f"{s['p99_ms']:.0f} ms" if s["p99_ms"] is not None else "–"
         p50 = f"{s['p50_ms']:.0f} ms" if s["p50_ms"] is not None else "–"
@@ -180,8 +204,8 @@ class Dashboard:
         from .export import figures_html
 
         figs = self.figures
-        g = require("plotly.graph_objects", "The dashboard", "plotly")
-        return self._stats_html.value + figures_html([g.Figure(figs[k]) for k in ("timeline", "concurrency", "cost")])
+        stats = self._stats_html.value if self._stats_html is not None else ""
+        return stats + figures_html([figs[k] for k in ("timeline", "concurrency", "cost")])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -198,6 +222,3 @@ def dashboard(**params: Any) -> Dashboard:
     return Dashboard(**params)
 
 
-def redraw_seconds(n_target: int = 10_000) -> float:  # pragma: no cover - used by bench
-    """Helper for the bench: a dashboard sized for about ``n_target`` requests."""
-    return float(np.ceil(n_target / 20.0))
