@@ -382,3 +382,23 @@ def test_scheduler_cron_in_a_time_zone():
         parse_schedule("cron(0 9 * * ? *)", timezone_name="Mars/Olympus", allow_at=True)
     with pytest.raises(ScheduleExpressionError):
         parse_schedule("at(2026-12-01T09:00:00)")   # rules do not take at()
+
+
+def test_s3_eventbridge_notifications_reach_lambda(received, unique):
+    fn = create_function(unique("on-upload"))
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = unique("uploads")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+    events = boto3.client("events", region_name=REGION)
+    rule = unique("uploads")
+    events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": "in/"}]}}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": fn, "InputTransformer": {
+        "InputPathsMap": {"key": "$.detail.object.key", "size": "$.detail.object.size"},
+        "InputTemplate": '{"key": <key>, "size": <size>}'}}])
+    s3.put_object(Bucket=bucket, Key="in/a.csv", Body=b"1,2,3")
+    s3.put_object(Bucket=bucket, Key="out/b.csv", Body=b"x")
+    assert [c.event for c in received.calls] == [{"key": "in/a.csv", "size": 5}]

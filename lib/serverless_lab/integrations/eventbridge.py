@@ -168,9 +168,10 @@ class EventBridgeIntegration:
             if service not in ("lambda", "states"):
                 others.append(target)
                 continue
-            payload = (target_input(target, event, rule_arn=rule.arn, rule_name=rule.name,
-                                    ingestion_time=ingestion)
-                       if transform_input else json.dumps(event))
+            # moto passes transform_input=False only where its own template parser would
+            # fail (S3 notifications); AWS applies the target's input settings to every event.
+            payload = target_input(target, event, rule_arn=rule.arn, rule_name=rule.name,
+                                   ingestion_time=ingestion)
             record = Delivery(rule.arn, target.get("Id", ""), arn, payload, self.clock.now(),
                               scheduled=scheduled)
             try:
