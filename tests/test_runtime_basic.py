@@ -136,13 +136,17 @@ def test_context_object_fields(aws, unique):
                     "invoked_function_arn", "memory_limit_in_mb", "aws_request_id",
                     "log_group_name", "log_stream_name")} | {
                 "remaining": context.get_remaining_time_in_millis(),
+                "custom": context.client_context.custom if context.client_context else None,
+                "identity": context.identity.cognito_identity_id,
                 "env": {k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
                         "AWS_EXECUTION_ENV", "_HANDLER", "LAMBDA_TASK_ROOT", "GREETING",
                         "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")},
                 "cwd_has_app": os.path.exists("app.py")}
     """, MemorySize=256, Timeout=7, Environment={"Variables": {"GREETING": "hello"}})
-    body = invoke(lam, name)["body"]
+    client_context = base64.b64encode(json.dumps({"custom": {"tenant": "blue"}}).encode()).decode()
+    body = invoke(lam, name, ClientContext=client_context)["body"]
     rec = aws.extension("lambda").trace.filter(function_name=name).records()[0]
+    assert body["custom"] == {"tenant": "blue"} and body["identity"] is None
     assert body["function_name"] == name and body["function_version"] == "$LATEST"
     assert body["invoked_function_arn"] == f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
     assert body["memory_limit_in_mb"] == "256"           # a string, as the AWS Python runtime gives
