@@ -470,3 +470,15 @@ def test_e2e_http_api_runs_real_handler(aws, unique):
 
     runs = TRACE.filter(function_name=name).records()
     assert runs and all(rec.trigger == "apigateway" for rec in runs)
+
+
+def test_http_api_quick_create(handlers, unique):
+    fn = handlers.add(unique("quick"), lambda e: {"route": e["routeKey"]})
+    gw = boto3.client("apigatewayv2", region_name=REGION)
+    api = gw.create_api(Name="quick", ProtocolType="HTTP", Target=fn)["ApiId"]
+    assert [s["StageName"] for s in gw.get_stages(ApiId=api)["Items"]] == ["$default"]
+    assert requests.get(f"{execute_api(api, None)}/anything").json() == {"route": "$default"}
+    keyed = gw.create_api(Name="quick2", ProtocolType="HTTP", Target=fn,
+                          RouteKey="GET /hello")["ApiId"]
+    assert requests.get(f"{execute_api(keyed, None)}/hello").json() == {"route": "GET /hello"}
+    assert requests.get(f"{execute_api(keyed, None)}/other").status_code == 404

@@ -2,7 +2,10 @@
 
 - ``create_rest_api(binaryMediaTypes=[...])``: moto 5.2 drops the parameter;
 - ``update_rest_api`` with AWS's patch form ``{"op": "add", "path": "/binaryMediaTypes/image~1png"}``
-  (the media type is in the path, ``~1`` standing for ``/``): moto appends an empty string.
+  (the media type is in the path, ``~1`` standing for ``/``): moto appends an empty string;
+- HTTP API "quick create" (``apigatewayv2.create_api(..., Target=fn_arn, RouteKey=...)``):
+  AWS then creates a Lambda proxy integration (payload 2.0), the route (``$default`` unless
+  RouteKey says otherwise) and an auto-deployed ``$default`` stage; moto ignores both fields.
 Both are applied through :class:`Patches`, so ``stop()`` restores moto exactly.
 """
 
@@ -47,5 +50,26 @@ def install(patches: Patches) -> None:
             fixed.append(op)
         original_patch(self, fixed)
 
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+    original_create_api = ApiGatewayV2Response.create_api
+
+    def create_api(self: Any) -> Any:
+        status, headers, body = original_create_api(self)
+        params = json.loads(self.body or "{}")
+        target = params.get("target")
+        if target and int(status) == 200 and params.get("protocolType") == "HTTP":
+            api = self.apigatewayv2_backend.get_api(json.loads(body)["apiId"])
+            integration = api.create_integration(
+                connection_type="INTERNET", description="", integration_method="POST",
+                integration_type="AWS_PROXY", integration_uri=target,
+                payload_format_version="2.0")
+            api.create_route(api_key_required=False, authorization_scopes=[],
+                             route_key=params.get("routeKey") or "$default",
+                             target=f"integrations/{integration.id}")
+            api.create_stage({"stageName": "$default", "autoDeploy": True})
+        return status, headers, body
+
+    patches.set(ApiGatewayV2Response, "create_api", create_api)
     patches.set(APIGatewayResponse, "create_rest_api", create_rest_api)
     patches.set(RestAPI, "apply_patch_operations", apply_patch_operations)
