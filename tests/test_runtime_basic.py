@@ -368,3 +368,16 @@ def test_broken_package_is_reported_not_raised(aws, unique):
     assert resp["FunctionError"] == "Unhandled" and resp["body"]["errorType"] == "Runtime.Unknown"
     assert "deployment package" in resp["body"]["errorMessage"]
     assert not [e for e in aws.extension("lambda").environments() if e["function"] == name]
+
+
+def test_alias_routing_weights_split_traffic(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("canary")
+    create(lam, name, "def handler(e, c):\n    return c.function_version\n")
+    v1 = lam.publish_version(FunctionName=name)["Version"]
+    lam.update_function_code(FunctionName=name, ZipFile=make_zip({"app.py": "def handler(e, c):\n    return 'new'\n"}))
+    v2 = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="prod", FunctionVersion=v1,
+                     RoutingConfig={"AdditionalVersionWeights": {v2: 0.5}})
+    seen = {invoke(lam, name, Qualifier="prod")["ExecutedVersion"] for _ in range(30)}
+    assert seen == {v1, v2}

@@ -162,3 +162,31 @@ def test_handler_reads_what_the_notebook_wrote(aws, unique):
     resp = lam.invoke(FunctionName=name, Payload=json.dumps({"bucket": bucket}).encode())
     assert json.loads(resp["Payload"].read()) == "hello from the notebook"
     assert s3.get_object(Bucket=bucket, Key="reply.txt")["Body"].read() == b"HELLO FROM THE NOTEBOOK"
+
+
+def test_kinesis_and_log_subscription_triggers(aws, unique):
+    lam, kinesis, logs = boto3.client("lambda"), boto3.client("kinesis"), boto3.client("logs")
+    name = unique("streams")
+    arn = create(lam, name, """
+        import base64, gzip, json
+        def handler(event, context):
+            if "awslogs" in event:
+                data = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+                print("log events", len(data["logEvents"]))
+            else:
+                print("kinesis", base64.b64decode(event["Records"][0]["kinesis"]["data"]))
+            return "ok"
+    """)
+    stream = unique("clicks")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=name, StartingPosition="LATEST")
+    kinesis.put_record(StreamName=stream, Data=b"click-1", PartitionKey="p")
+    group = unique("/app/logs")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_subscription_filter(logGroupName=group, filterName="all", filterPattern="", destinationArn=arn)
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    triggers = {r.trigger: r.outcome for r in aws.extension("lambda").trace.filter(function_name=name)}
+    assert triggers == {"kinesis": "success", "logs": "success"}

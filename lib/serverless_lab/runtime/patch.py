@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -94,6 +95,23 @@ def _client_context(value: str | None) -> dict | None:
         return None
 
 
+def _route_alias(backend: Any, fn: Any, label: str | None) -> Any:
+    """Weighted alias routing (RoutingConfig.AdditionalVersionWeights), as AWS does for canaries."""
+    if not label or label == "$LATEST" or label.isdigit():
+        return fn
+    try:
+        alias = backend._lambdas.get_alias(label, fn.function_name)
+    except Exception:  # noqa: BLE001 - not an alias
+        return fn
+    weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+    draw, acc = random.random(), 0.0
+    for version, weight in weights.items():
+        acc += float(weight)
+        if draw < acc:
+            return backend.get_function(fn.function_name, str(version))
+    return fn
+
+
 def install(rt: LambdaRuntime) -> ExitStack:
     """Apply every patch; closing the returned stack undoes them."""
     from moto.awslambda import urls as lambda_urls
@@ -159,6 +177,7 @@ def install(rt: LambdaRuntime) -> ExitStack:
         invoked_arn = fn.function_arn.split(":function:")[0] + f":function:{fn.function_name}"
         if label:
             invoked_arn += f":{label}"
+        fn = _route_alias(self.backend, fn, label)
         trigger = h.get(TRIGGER_HEADER) or infer_trigger(raw)
         if inv_type == "DryRun":
             return 204, {"status": "204"}, b""
