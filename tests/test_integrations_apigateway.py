@@ -482,3 +482,23 @@ def test_http_api_quick_create(handlers, unique):
                           RouteKey="GET /hello")["ApiId"]
     assert requests.get(f"{execute_api(keyed, None)}/hello").json() == {"route": "GET /hello"}
     assert requests.get(f"{execute_api(keyed, None)}/other").status_code == 404
+
+
+def test_enforced_permissions_need_add_permission(monkeypatch, unique):
+    """Opt-in: without lambda.add_permission API Gateway answers 500, as on AWS."""
+    from serverless_lab import mock_aws
+
+    with mock_aws(extensions=["integrations"], enforce_lambda_permissions=True):
+        monkeypatch.setattr(LambdaFunction, "invoke",
+                            lambda self, body, rh, resp: json.dumps(ok("hi")).encode())
+        name = unique("guarded")
+        fn = create_function(name)
+        api = rest_api(fn, ["/items/{id}"])
+        r = requests.get(f"{execute_api(api)}/items/1")
+        assert r.status_code == 500 and r.json() == {"message": "Internal server error"}
+        boto3.client("lambda", region_name=REGION).add_permission(
+            FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:{REGION}:123456789012:{api}/*/GET/items/*")
+        assert requests.get(f"{execute_api(api)}/items/1").status_code == 200
+        assert requests.post(f"{execute_api(api)}/items/1").status_code == 500  # not granted

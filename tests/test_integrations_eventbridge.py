@@ -402,3 +402,29 @@ def test_s3_eventbridge_notifications_reach_lambda(received, unique):
     s3.put_object(Bucket=bucket, Key="in/a.csv", Body=b"1,2,3")
     s3.put_object(Bucket=bucket, Key="out/b.csv", Body=b"x")
     assert [c.event for c in received.calls] == [{"key": "in/a.csv", "size": 5}]
+
+
+def test_enforced_permissions_for_rules(monkeypatch, unique):
+    """Opt-in: a rule reaches a function only once events.amazonaws.com may invoke it."""
+    from serverless_lab import mock_aws
+
+    with mock_aws(extensions=["integrations"], enforce_lambda_permissions=True) as session:
+        got = []
+        monkeypatch.setattr(LambdaFunction, "invoke",
+                            lambda self, body, rh, resp: got.append(json.loads(body)) or b"")
+        name = unique("guarded")
+        fn = create_function(name)
+        events = boto3.client("events", region_name=REGION)
+        rule = unique("guarded")
+        rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps(
+            {"source": ["com.example.orders"]}))["RuleArn"]
+        events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": fn}])
+        put(events)
+        assert got == []
+        failed = session.extension("integrations").deliveries[-1]
+        assert not failed.ok and "add_permission" in failed.error
+        boto3.client("lambda", region_name=REGION).add_permission(
+            FunctionName=name, StatementId="events", Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com", SourceArn=rule_arn)
+        put(events)
+        assert len(got) == 1

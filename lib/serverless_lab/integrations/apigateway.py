@@ -164,6 +164,7 @@ class ApiGateway:
         self.session = session
         self.account_id = session.account_id
         self.region = session.region
+        self.enforce_permissions = bool(session.options.get("enforce_lambda_permissions"))
 
     # -- public -----------------------------------------------------------------------------
     def handle(self, request: GatewayRequest) -> GatewayResponse:
@@ -484,11 +485,19 @@ class ApiGateway:
         if not target.function_arn:
             return _json_response(500, "Internal server error" if rest else "Internal Server Error")
         box: dict[str, Any] = {}
+        permission = None
+        if self.enforce_permissions:
+            method = (event.get("httpMethod") or event["requestContext"]["http"]["method"])
+            route = target.resource_path if target.resource_path != "$default" else "$default"
+            source = (f"arn:aws:execute-api:{region}:{self.account_id}:{event['requestContext']['apiId']}"
+                      f"/{target.stage}/{method}/{route.lstrip('/')}")
+            permission = ("apigateway.amazonaws.com", source)
 
         def run() -> None:
             try:
                 box["result"] = invoke_lambda(target.function_arn, event, "apigateway",
-                                              account_id=self.account_id, region=region)
+                                              account_id=self.account_id, region=region,
+                                              permission=permission)
             except BaseException as exc:  # noqa: BLE001 - reported to the client as AWS does
                 box["error"] = exc
 

@@ -176,9 +176,12 @@ class EventBridgeIntegration:
                               scheduled=scheduled)
             try:
                 if service == "lambda":
+                    permission = (("events.amazonaws.com", rule.arn)
+                                  if self.session.options.get("enforce_lambda_permissions")
+                                  else None)
                     invoke_lambda(arn, payload, "schedule" if scheduled else "events",
                                   account_id=rule.account_id, region=rule.region_name,
-                                  asynchronous=True)
+                                  asynchronous=True, permission=permission)
                 else:
                     self._start_execution(arn, payload, rule)
             except Exception as exc:  # noqa: BLE001 - one target failing must not stop others

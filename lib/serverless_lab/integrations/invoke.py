@@ -54,16 +54,23 @@ def lambda_arn_from_uri(uri: str) -> str | None:
 
 
 def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str,
-                  region: str, asynchronous: bool = False) -> LambdaResult:
+                  region: str, asynchronous: bool = False,
+                  permission: tuple[str, str | None] | None = None) -> LambdaResult:
     """Invoke through moto's model (runs real code once the local runtime is active).
 
     ``event`` is a JSON-able object or already-encoded JSON text. Errors from the Lambda
     service itself (unknown function, throttling) propagate as moto's exceptions.
+    ``permission`` = (service principal, source ARN) checks the function's resource policy
+    first and raises :class:`PermissionDenied` (only when the session enforces policies).
     """
     from moto.awslambda.models import lambda_backends
 
     account, fn_region, name, qualifier = split_function_arn(name_or_arn, account_id, region)
     fn = lambda_backends[account][fn_region].get_function(name, qualifier)
+    if permission is not None:
+        from .permissions import check
+
+        check(fn, permission[0], permission[1], account_id)
     body = event if isinstance(event, str) else json.dumps(event)
     request_headers = {TRIGGER_HEADER: trigger}
     if asynchronous:
