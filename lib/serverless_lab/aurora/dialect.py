@@ -8,10 +8,12 @@ dialects differ the engine either translates (a short, documented list) or refus
 
 Translations (``TRANSLATIONS``), applied outside string literals and comments:
 
-* aurora-postgresql: ``SERIAL``/``BIGSERIAL``/``SMALLSERIAL`` columns → ``INTEGER PRIMARY KEY
-  AUTOINCREMENT`` (same behaviour: a unique increasing integer key).
-* aurora-mysql: ``INT AUTO_INCREMENT [PRIMARY KEY]`` → ``INTEGER PRIMARY KEY AUTOINCREMENT``; table
-  options ``ENGINE=…``, ``DEFAULT CHARSET=…``, ``COLLATE=…`` are dropped.
+* aurora-postgresql: a ``SERIAL``/``BIGSERIAL``/``SMALLSERIAL`` primary-key column → ``INTEGER
+  PRIMARY KEY AUTOINCREMENT`` (same behaviour: a unique increasing integer key). SQLite can number
+  only that one column, so a SERIAL column that is not the whole primary key is refused.
+* aurora-mysql: the same for ``INT AUTO_INCREMENT`` (inline ``PRIMARY KEY`` or ``PRIMARY KEY (id)``
+  at the end); table options ``ENGINE=…``, ``DEFAULT CHARSET=…``, ``COLLATE=…`` are dropped.
+* ``NUMERIC(p,s)`` values are shown with their ``s`` decimals, as PostgreSQL shows them.
 
 Behaviour kept faithful by settings: ``LIKE`` is case-sensitive for aurora-postgresql clusters (as
 PostgreSQL's) and case-insensitive for aurora-mysql (as MySQL's default collation).
@@ -90,10 +92,47 @@ REFUSED: list[tuple[str, re.Pattern[str], str]] = [
      "KEY (aurora-postgresql) or INT AUTO_INCREMENT PRIMARY KEY (aurora-mysql)."),
 ]
 
-_SERIAL = re.compile(r"\b(SMALL|BIG)?SERIAL\b(\s+PRIMARY\s+KEY)?", re.I)
-_AUTO_INC = re.compile(r"\b(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)(\s*\(\s*\d+\s*\))?(\s+UNSIGNED)?"
-                       r"(\s+NOT\s+NULL)?\s+AUTO_INCREMENT\b(\s+PRIMARY\s+KEY)?", re.I)
+_LITERALS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
+_SERIAL_TYPE = r"(?:SMALL|BIG)?SERIAL\b"
+_AUTO_INC_TYPE = (r"(?:TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)(?:\s*\(\s*\d+\s*\))?(?:\s+UNSIGNED)?"
+                  r"(?:\s+NOT\s+NULL)?\s+AUTO_INCREMENT\b")
+_TABLE_PK = re.compile(r",\s*(?:CONSTRAINT\s+\S+\s+)?PRIMARY\s+KEY\s*\(\s*[`\"]?(\w+)[`\"]?\s*\)", re.I)
 _TABLE_OPTS = re.compile(r"\s*\b(ENGINE|(DEFAULT\s+)?(CHARSET|CHARACTER\s+SET)|COLLATE)\s*=?\s*\w+", re.I)
+
+
+def _translate_autonumber(sql: str, type_pattern: str, what: str) -> str:
+    """``<col> SERIAL|INT AUTO_INCREMENT [NOT NULL] [PRIMARY KEY]`` → ``<col> INTEGER PRIMARY KEY AUTOINCREMENT``.
+
+    SQLite numbers rows automatically only for the one INTEGER PRIMARY KEY column, so the column
+    must be the table's whole primary key (inline, or ``PRIMARY KEY (col)`` at the end).
+    """
+    masked = _LITERALS.sub(lambda m: " " * len(m.group(0)), sql)
+    column = re.compile(r"((?:^|[(,])\s*([`\"]?)(\w+)\2)\s+" + type_pattern +
+                        r"(?:\s+NOT\s+NULL)?(\s+PRIMARY\s+KEY)?", re.I)
+    found = list(column.finditer(masked))
+    if not found:
+        return sql
+    table_pk = _TABLE_PK.search(masked)
+    for m in found:
+        if not m.group(4) and not (table_pk and table_pk.group(1).lower() == m.group(3).lower() and len(found) == 1):
+            raise DialectError(
+                f"Dialect difference: {what} column {m.group(3)!r} is not the table's primary key. The embedded "
+                "SQLite engine can auto-number only the single INTEGER PRIMARY KEY column: declare it "
+                f"`{m.group(3)} {what} PRIMARY KEY`, or number rows yourself.")
+    out, last = [], 0
+    for m in found:
+        out.append(sql[last:m.start()])
+        out.append(f"{sql[m.start(1):m.end(1)]} INTEGER PRIMARY KEY AUTOINCREMENT")
+        last = m.end()
+    out.append(sql[last:])
+    sql = "".join(out)
+    if not found[0].group(4) and table_pk:
+        masked = _LITERALS.sub(lambda m: " " * len(m.group(0)), sql)
+        pk = _TABLE_PK.search(masked)
+        if pk:
+            sql = sql[:pk.start()] + sql[pk.end():]
+    return sql
+
 
 TRANSLATIONS = {
     "postgres": "SERIAL → INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -111,7 +150,7 @@ def _apply_outside_strings(sql: str, pattern: re.Pattern[str], repl: str) -> str
     out, last = [], 0
     for m in pattern.finditer(masked):
         out.append(sql[last:m.start()])
-        out.append(m.expand(repl) if "\\" in repl else repl)
+        out.append(repl)
         last = m.end()
     out.append(sql[last:])
     return "".join(out)
@@ -129,12 +168,13 @@ def prepare_for_sqlite(sql: str, engine: str) -> str:
             dialect = "PostgreSQL" if fam == "postgres" else "MySQL"
             raise DialectError(f"Dialect difference: {why} (The embedded engine is SQLite standing in for "
                                f"Aurora {dialect}.)")
+    if not re.match(r"\s*(CREATE|ALTER)\s+TABLE\b", sql, re.I):
+        return sql  # translations apply to column definitions only
     if fam == "postgres":
-        sql = _apply_outside_strings(sql, _SERIAL, "INTEGER PRIMARY KEY AUTOINCREMENT")
+        sql = _translate_autonumber(sql, _SERIAL_TYPE, "SERIAL")
     else:
-        sql = _apply_outside_strings(sql, _AUTO_INC, "INTEGER PRIMARY KEY AUTOINCREMENT")
-        if re.match(r"\s*CREATE\s+TABLE\b", sql, re.I):
-            sql = _apply_outside_strings(sql, _TABLE_OPTS, "")
+        sql = _translate_autonumber(sql, _AUTO_INC_TYPE, "AUTO_INCREMENT")
+        sql = _apply_outside_strings(sql, _TABLE_OPTS, "")
     return sql
 
 
