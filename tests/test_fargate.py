@@ -12,7 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from serverless_lab import mock_aws
-from serverless_lab.fargate import compare_with_lambda, default_network_configuration, task_cost, wait_for_task
+from serverless_lab.fargate import (compare_with_lambda, default_network_configuration, task_cost, task_logs,
+                                   wait_for_task)
 
 ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 
@@ -104,8 +105,9 @@ def test_task_runs_writes_logs_and_reports_exit_code(aws, code):
     task_id = task["taskArn"].rsplit("/", 1)[-1]
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert [s["logStreamName"] for s in streams] == [f"ecs/app/{task_id}"]
-    assert _messages(logs, group) == ["hello from fargate", "to stderr"] or \
-        sorted(_messages(logs, group)) == ["hello from fargate", "to stderr"]
+    # stdout and stderr are read by separate threads, so their relative order is not guaranteed
+    assert sorted(_messages(logs, group)) == ["hello from fargate", "to stderr"]
+    assert sorted(task_logs(task["taskArn"])) == ["hello from fargate", "to stderr"]
 
 
 def test_lifecycle_walks_aws_states_on_the_lab_clock(aws):

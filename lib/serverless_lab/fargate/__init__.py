@@ -18,7 +18,8 @@ private network address. No Docker is needed.
 Example::
 
     from serverless_lab import mock_aws
-    from serverless_lab.fargate import default_network_configuration, wait_for_task, task_cost
+    from serverless_lab.fargate import (compare_with_lambda, default_network_configuration, task_cost,
+                                       task_logs, wait_for_task)
 
     with mock_aws() as aws:
         ecs, logs = aws.client("ecs"), aws.client("logs")
@@ -37,7 +38,9 @@ Example::
                            networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
         task = wait_for_task("jobs", arn)          # fast-forwards start-up on the lab clock
         task["containers"][0]["exitCode"], task["stoppedReason"]   # 0, 'Essential container in task exited'
+        task_logs(arn)                             # ['hello from Fargate'] from CloudWatch Logs
         print(task_cost(arn))                      # 1-minute minimum at 0.25 vCPU / 0.5 GB
+        print(compare_with_lambda(20 * 60, vcpu=1, memory_gb=2))   # Lambda cannot: 15-minute limit
 """
 
 from __future__ import annotations
@@ -143,6 +146,30 @@ def wait_for_task(cluster: str, task_arn: str, timeout: float | None = 3600, sta
         time.sleep(poll_s)
 
 
-__all__ = ["activate", "FargateEngine", "FargateTimings", "wait_for_task", "default_network_configuration",
+def task_logs(task_arn: str, container: str | None = None) -> list[str]:
+    """The task's log lines as CloudWatch Logs holds them (via its ``awslogs`` configuration).
+
+    Reads with ``logs.get_log_events`` as a lab would on AWS; ``container`` picks one container.
+    A task whose containers have no ``awslogs`` configuration sent nothing to CloudWatch (as on AWS).
+    """
+    session = _session()
+    engine: FargateEngine = session.extension("fargate")
+    run = engine.require(task_arn)
+    lines: list[str] = []
+    for c in run.containers:
+        if (container and c.name != container) or not c.log_group:
+            continue
+        logs = session.client("logs", region_name=c.log_region)
+        kwargs: dict[str, Any] = {"logGroupName": c.log_group, "logStreamName": c.log_stream, "startFromHead": True}
+        while True:
+            page = logs.get_log_events(**kwargs)
+            lines.extend(e["message"] for e in page["events"])
+            if not page["events"] or page.get("nextForwardToken") == kwargs.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextForwardToken"]
+    return lines
+
+
+__all__ = ["activate", "task_logs", "FargateEngine", "FargateTimings", "wait_for_task", "default_network_configuration",
            "task_cost", "fargate_task_cost", "compare_with_lambda", "LambdaComparison", "TaskWaitTimeout",
            "VALID_SIZES"]
