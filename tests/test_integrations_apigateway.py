@@ -384,6 +384,8 @@ def test_local_url_serves_rest_and_http_apis(world, handlers, unique):
         ids = {a["id"] for a in json.loads(resp.read())["apis"]}
     assert {rest, http} <= ids
     assert gw.execute_api_url(rest) == execute_api(rest)
+    direct = gw.request(rest, "DELETE", "/prod/echo")   # no HTTP at all: for quick checks
+    assert direct.status == 200 and direct.json() == {"m": "DELETE", "body": None}
 
 
 def test_url_for_explains_unknown_api_and_stage(world, handlers, unique):

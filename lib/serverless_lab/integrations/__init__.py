@@ -129,6 +129,13 @@ class IntegrationsHandle:
         armed.update({f"scheduler:{k}": v for k, v in self.scheduler.armed().items()})
         return armed
 
+    def __repr__(self) -> str:
+        server = f"local server {self.local_url}" if self._server.running else \
+            "local server not started (url_for() starts it)"
+        return (f"<integrations: {len(self.gateway.apis())} API(s), {server}, "
+                f"{len(self.schedules())} schedule(s) armed, "
+                f"{len(self.eventbridge.deliveries)} EventBridge deliveries>")
+
     # -- lifecycle --------------------------------------------------------------------------
     def stop(self) -> None:
         errors: list[BaseException] = []
