@@ -231,6 +231,33 @@ def simulate(
     gc_was_enabled = gc.isenabled()
     gc.disable()   # millions of small tuples: the cyclic collector would only slow the loop down
     try:
+        if not is_async:
+            # synchronous requests never come back: one straight pass over the arrivals
+            for i, t, d in zip(range(n), times_l, dur_l):
+                while busy and busy[0][0] <= t:
+                    end, e = heappop(busy)
+                    if e < provisioned:
+                        idle_prov.append(e)
+                    else:
+                        idle.append((end + ka_env[e], e))
+                if idle_prov:
+                    e = idle_prov.pop()
+                    heappush(busy, (t + d, e))
+                    env_of[i] = e
+                    continue
+                while idle:
+                    deadline, e = idle.pop()
+                    if deadline >= t:
+                        heappush(busy, (t + d, e))
+                        env_of[i] = e
+                        break
+                    env_reclaimed[e] = deadline
+                else:
+                    e, c, _end = place(t, i, d)
+                    if e >= 0:
+                        env_of[i] = e
+                        cold_of[i] = c
+            i = n
         while i < n or retry_heap:
             if retry_heap and (i >= n or retry_heap[0][0] < times_l[i]):
                 t, r, attempt, first_t, rerun = heappop(retry_heap)

@@ -61,17 +61,22 @@ def concurrency_spec(data: dict[str, Any], title: str = "Concurrency over time")
              opacity=0.6, yaxis="y2", hovertemplate="%{y} throttled<extra></extra>"),
     ]
     x1 = max(float(data.get("x_max", 0.0)), 1e-9)
+    peak = float(np.max(data["level"])) if len(data["level"]) else 0.0
+    # keep the curve readable: a limit far above the peak is named in the legend, not drawn to scale
+    near = [v for v in data["limits"].values() if v <= 2.5 * max(peak, 1.0)]
+    y_max = max(peak * 1.15, *(v * 1.08 for v in near), 1.0)
     for name, (dash, color) in LIMIT_STYLE.items():
         v = data["limits"].get(name)
-        traces.append(dict(type="scatter", name=name, x=[0, x1] if v is not None else [],
+        label = name if v is None else f"{name} ({v:,})" + ("" if v <= y_max else " — above this scale")
+        traces.append(dict(type="scatter", name=label, x=[0, x1] if v is not None else [],
                            y=[v, v] if v is not None else [], mode="lines", line=dict(dash=dash, color=color),
                            hoverinfo="name+y"))
     layout = dict(template=TEMPLATE, title=dict(text=title), height=340, bargap=0,
                   xaxis=dict(title=dict(text="seconds since the first request")),
-                  yaxis=dict(title=dict(text="concurrent executions"), rangemode="tozero"),
+                  yaxis=dict(title=dict(text="concurrent executions"), range=[0, y_max]),
                   yaxis2=dict(title=dict(text="throttles per bin"), overlaying="y", side="right", rangemode="tozero",
-                              showgrid=False),
-                  legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=60, t=50, b=40))
+                              showgrid=False, visible=bool(len(data["thr_n"]) and np.sum(data["thr_n"]))),
+                  legend=dict(orientation="h", y=-0.3), margin=dict(l=60, r=60, t=50, b=80))
     return {"data": traces, "layout": layout}
 
 

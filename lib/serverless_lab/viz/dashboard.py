@@ -32,6 +32,22 @@ from .timeline import timeline_data, timeline_spec
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        return ip is not None and hasattr(ip, "kernel")
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _display(obj: Any, raw: bool = False) -> None:
+    from IPython.display import display
+
+    display(obj, raw=raw)
+
+
 def jsonable(value: Any) -> Any:
     """numpy arrays -> lists (NaN -> None, which plotly draws as a gap), recursively."""
     if isinstance(value, np.ndarray):
@@ -139,6 +155,7 @@ class Dashboard:
         self._outputs = {k: w.Output(layout=w.Layout(width="100%" if k == "timeline" else "50%"))
                          for k in ("timeline", "concurrency", "cost")}
         self._stats_html = w.HTML()
+        self._kernel = _in_kernel()
         sliders = list(self.sliders.values())
         self._widget = w.VBox([
             w.HBox([w.VBox(sliders[:4]), w.VBox(sliders[4:])]),
@@ -186,8 +203,14 @@ class Dashboard:
         for key, out in self._outputs.items():
             bundle = {PLOTLY_MIME: {**jsonable(self._specs[key]), "config": {"responsive": True}},
                       "text/plain": f"<{key} chart>"}
-            # replacing the Output widget's outputs redraws it in one message (and works outside a kernel)
-            out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+            if self._kernel:
+                # an ordinary display message routed into the Output widget: serialised by the
+                # kernel's C JSON encoder, not walked by the widget state machinery (2× faster)
+                with out:
+                    out.clear_output(wait=True)
+                    _display(bundle, raw=True)
+            else:  # no kernel (tests, scripts): set the widget's outputs directly
+                out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         s = data["stats"]
         p99 = f"{s['p99_ms']:.0f} ms" if s["p99_ms"] is not None else "–"
         p50 = f"{s['p50_ms']:.0f} ms" if s["p50_ms"] is not None else "–"
