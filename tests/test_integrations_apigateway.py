@@ -504,3 +504,15 @@ def test_enforced_permissions_need_add_permission(monkeypatch, unique):
             SourceArn=f"arn:aws:execute-api:{REGION}:123456789012:{api}/*/GET/items/*")
         assert requests.get(f"{execute_api(api)}/items/1").status_code == 200
         assert requests.post(f"{execute_api(api)}/items/1").status_code == 500  # not granted
+
+
+def test_stage_variables_pick_the_function_alias(handlers, unique):
+    name = unique("aliased")
+    fn = handlers.add(name, lambda e: ok(e["stageVariables"]))
+    lam = boto3.client("lambda", region_name=REGION)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    api = rest_api(fn + ":${stageVariables.alias}", ["/v"], variables={"alias": "live"})
+    r = requests.get(f"{execute_api(api)}/v")
+    assert r.status_code == 200 and r.json() == {"alias": "live"}
+    assert handlers.calls[-1].function == name

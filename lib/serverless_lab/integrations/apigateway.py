@@ -21,6 +21,7 @@ import base64
 import fnmatch
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -98,6 +99,16 @@ def _media_type(value: str | None) -> str:
 
 def _matches_media(media: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(media, p.replace("~1", "/").lower()) for p in patterns)
+
+
+_STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+def _with_stage_variables(arn: str | None, variables: dict[str, str] | None) -> str | None:
+    """``function:orders:${stageVariables.alias}`` → the alias this stage names (AWS pattern)."""
+    if not arn or "${" not in arn:
+        return arn
+    return _STAGE_VAR.sub(lambda m: str((variables or {}).get(m.group(1), "")), arn)
 
 
 # -- path templates ----------------------------------------------------------------------------
@@ -251,7 +262,8 @@ class ApiGateway:
             timeout_ms = integration.timeout_in_millis
             timeout = min(float(timeout_ms) / 1000 if timeout_ms else REST_TIMEOUT_S, REST_TIMEOUT_S)
             target = _Target(
-                kind="rest", function_arn=lambda_arn_from_uri(integration.uri or ""),
+                kind="rest", function_arn=_with_stage_variables(
+                    lambda_arn_from_uri(integration.uri or ""), stage.variables),
                 payload_version="1.0", stage=stage_name, stage_variables=dict(stage.variables),
                 resource_path=resource.get_path(), route_key=f"{method} {resource.get_path()}",
                 path_parameters=params, path=path, timeout_s=timeout, resource_id=resource.id,
@@ -325,7 +337,8 @@ class ApiGateway:
         timeout = min(float(timeout_ms) / 1000 if timeout_ms else HTTP_API_TIMEOUT_S,
                       HTTP_API_TIMEOUT_S)
         target = _Target(
-            kind="http", function_arn=lambda_arn_from_uri(integration.integration_uri or ""),
+            kind="http", function_arn=_with_stage_variables(
+                lambda_arn_from_uri(integration.integration_uri or ""), stage.stage_variables),
             payload_version=str(integration.payload_format_version or "2.0"), stage=stage_name,
             stage_variables=dict(stage.stage_variables or {}), resource_path=route_path,
             route_key=route.route_key, path_parameters=params, path=path, timeout_s=timeout,
