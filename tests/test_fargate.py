@@ -385,3 +385,21 @@ def test_task_process_dies_with_a_killed_kernel(tmp_path):
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < deadline, "the task process outlived its kernel"
         time.sleep(0.05)
+
+
+def test_task_sleeping_on_the_lab_clock_is_fast_forwarded(aws):
+    ecs, logs, cluster, family, group = _setup(aws, """
+        from serverless_lab.fargate.taskclock import now, sleep
+        start = now()
+        for minute in range(1, 21):
+            sleep(60)
+            print(f"minute {minute}", flush=True)
+        print(f"worked {now() - start:.0f} s of lab time")
+    """)
+    arn = _run(aws, ecs, cluster, family)["taskArn"]
+    done = wait_for_task(cluster, arn)  # twenty lab minutes: fast-forwarded while the task sleeps
+    assert done["containers"][0]["exitCode"] == 0, aws.extension("fargate").output(arn)
+    assert (done["executionStoppedAt"] - done["startedAt"]).total_seconds() >= 20 * 60
+    lines = task_logs(arn)
+    assert lines[0] == "minute 1" and lines[19] == "minute 20"
+    assert int(lines[-1].split()[1]) >= 1200

@@ -9,7 +9,10 @@ and ``stopCode``; StopTask sends SIGTERM, then SIGKILL after ``stopTimeout`` (de
 
 Time: start-up and shut-down delays (``FargateTimings``: ~35 s to RUNNING, ~11 s to STOPPED after
 the process exits) pass on the lab clock, ``aws.clock``; ``wait_for_task`` fast-forwards through
-them, and ``aws.clock.advance(1200)`` lets a lab show a task running past Lambda's 15 minutes.
+them. A task shows it can outlive Lambda's 15 minutes by sleeping on the lab clock
+(``from serverless_lab.fargate.taskclock import sleep``: plain ``time.sleep`` outside the course),
+which ``wait_for_task`` also fast-forwards; or the lab moves the clock itself
+(``aws.clock.advance(1200)``) while the task works.
 
 What a container image would add, and the course leaves out: the image's own filesystem and
 default CMD (give ``command``), CPU/memory isolation (cost still follows the task size) and a
@@ -99,14 +102,15 @@ def default_network_configuration(assign_public_ip: bool = True) -> dict[str, An
     }}
 
 
-def wait_for_task(cluster: str, task_arn: str, timeout: float | None = 3600, status: str = "STOPPED",
+def wait_for_task(cluster: str, task_arn: str, timeout: float | None = 86400, status: str = "STOPPED",
                   fast_forward: bool = True, poll_s: float = 0.05) -> dict[str, Any]:
     """Wait until the task's ``lastStatus`` is ``status`` (or later); return DescribeTasks' task.
 
     ``timeout`` is in lab-clock seconds. With ``fast_forward`` (the default), whenever the task is
     only waiting on AWS time (start-up, shut-down, a stop timeout) the lab clock jumps to its next
-    step, so a lab does not sit through 35 s of simulated start-up; while the task's own process
-    is working, the wait is real.
+    step, so a lab does not sit through 35 s of simulated start-up; the same when every running
+    container sleeps on the lab clock (:func:`serverless_lab.fargate.taskclock.sleep`). While the
+    task's own process is working, the wait is real.
     """
     order = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING",
              "STOPPED"]

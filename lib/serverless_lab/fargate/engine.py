@@ -19,18 +19,22 @@ The patches are undone and every process group is killed by :meth:`FargateEngine
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
+import shutil
 import subprocess
+import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
-from . import sizes
+from . import sizes, taskclock
 from .process import CannotStartContainer, exit_code, resolve_argv, signal_group, spawn
 
 if TYPE_CHECKING:
@@ -100,6 +104,7 @@ class ContainerRun:
     log_region: str | None = None
     log_stream: str | None = None
     create_group: bool = False
+    sleep_file: str | None = None
     proc: subprocess.Popen[bytes] | None = None
     pumps: list[threading.Thread] = field(default_factory=list)
     exited_at: float | None = None
@@ -153,6 +158,10 @@ class FargateEngine:
         self._launcher: threading.Thread | None = None
         self._patches: list[Any] = []
         self._stopped = False
+        self.folder = tempfile.mkdtemp(prefix="serverless-lab-fargate-")
+        self.clock_file = os.path.join(self.folder, "clock.json")
+        self._publisher: threading.Thread | None = None
+        self._publish_stop = threading.Event()
 
     # -- activation ---------------------------------------------------------------------------
     def start(self) -> FargateEngine:
@@ -222,7 +231,27 @@ class FargateEngine:
             p.start()
         self._launcher = threading.Thread(target=self._launch_loop, name="serverless-lab-fargate", daemon=True)
         self._launcher.start()
+        self._publish_clock()
+        self._publisher = threading.Thread(target=self._publish_loop, name="serverless-lab-fargate-clock",
+                                           daemon=True)
+        self._publisher.start()
         return self
+
+    def _publish_clock(self) -> None:
+        """Write the lab clock where task processes read it (see :mod:`.taskclock`)."""
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"lab": self.clock.now(), "wall": time.time(), "speed": self.clock.speed}, f)
+        os.replace(tmp, self.clock_file)
+
+    def _publish_loop(self) -> None:
+        while not self._publish_stop.is_set():
+            busy = bool(self.processes())
+            try:
+                self._publish_clock()
+            except OSError:
+                pass
+            self._publish_stop.wait(0.01 if busy else 0.1)
 
     def stop(self) -> None:
         """Kill every task process group, stop the threads, undo the patches."""
@@ -248,6 +277,10 @@ class FargateEngine:
         self._jobs.put(None)
         if self._launcher is not None:
             self._launcher.join(timeout=5)
+        self._publish_stop.set()
+        if self._publisher is not None:
+            self._publisher.join(timeout=2)
+        shutil.rmtree(self.folder, ignore_errors=True)
         for p in reversed(self._patches):
             try:
                 p.stop()
@@ -286,20 +319,35 @@ class FargateEngine:
             return [c.proc.pid for r in self.runs.values() for c in r.containers
                     if c.proc is not None and c.proc.poll() is None]
 
+    def _sleeping_until(self, c: ContainerRun) -> float | None:
+        """Lab time a container sleeps until with :func:`.taskclock.sleep` (None: it is working)."""
+        if not c.alive or not c.sleep_file:
+            return None
+        try:
+            with open(c.sleep_file, encoding="utf-8") as f:
+                until = float(json.load(f)["until"])
+        except (OSError, ValueError, KeyError):
+            return None
+        return until if until > self.clock.now() else None
+
     def next_event(self, task: str) -> float | None:
-        """Lab time of the task's next scheduled lifecycle step (None when none is pending)."""
+        """Lab time of the task's next scheduled step or lab-clock wake-up (None when none is pending)."""
         run = self.require(task)
         with self._lock:
             pending = [t.when for t in run.timers if not t.cancelled]
+            pending += [u for u in (self._sleeping_until(c) for c in run.containers) if u is not None]
         return min(pending) if pending else None
 
     def waiting_on_clock(self, task: str) -> bool:
-        """True when only lab time (not a running process) stands between the task and its next step."""
+        """True when only lab time (not a working process) stands between the task and its next step."""
         run = self.require(task)
         with self._lock:
             if run.done.is_set() or self.next_event(task) is None:
                 return False
-            return not any(c.alive for c in run.containers) or run.stopping
+            alive = [c for c in run.containers if c.alive]
+            if not alive or run.stopping:
+                return True
+            return all(self._sleeping_until(c) is not None for c in alive)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def _at(self, run: TaskRun, delay: float, fn: Any) -> None:
@@ -334,6 +382,8 @@ class FargateEngine:
                 argv, error = resolve_argv(cd.get("entryPoint"), command), None
             except CannotStartContainer as exc:
                 argv, error = None, str(exc)
+            env[taskclock.CLOCK_ENV] = self.clock_file
+            env[taskclock.SLEEP_ENV] = os.path.join(self.folder, f"sleep-{task.id}-{uuid.uuid4().hex[:8]}.json")
             workdir = cd.get("workingDirectory")
             run_c = ContainerRun(
                 view=view, essential=bool(cd.get("essential", True)), argv=argv, start_error=error, env=env,
@@ -347,6 +397,7 @@ class FargateEngine:
                 run_c.log_region = opts.get("awslogs-region") or self.session.region
                 run_c.log_stream = f"{prefix}/{view.name}/{task.id}" if prefix else task.id
                 run_c.create_group = str(opts.get("awslogs-create-group", "")).lower() == "true"
+            run_c.sleep_file = env[taskclock.SLEEP_ENV]
             containers.append(run_c)
         run = TaskRun(arn=task.task_arn, task=task, account_id=backend.account_id, region=backend.region_name,
                       cpu=cpu, memory=memory, containers=containers)
