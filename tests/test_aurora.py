@@ -371,3 +371,17 @@ def test_result_set_options(aws):
     got = db.sql("SELECT price, n FROM p", resultSetOptions={"decimalReturnType": "DOUBLE_OR_LONG",
                                                             "longReturnType": "STRING"})["records"]
     assert got == [[{"doubleValue": 2.5}, {"stringValue": "7"}]]
+
+
+def test_open_transactions_add_capacity(aws):
+    db = Db(aws, min_acu=0, max_acu=4)
+    tids = [db.begin() for _ in range(8)]
+    aws.clock.advance(6)
+    assert current_capacity(db.name)["acu"] >= 2  # 8 open transactions x 0.25 ACU
+    assert capacity_history(db.name)["transactions"].max() == 8
+    aws.clock.advance(200)  # idle transactions are rolled back after 3 minutes...
+    assert len(aws.extension("aurora").transactions) == 0
+    with pytest.raises(ClientError):
+        db.sql("SELECT 1", transactionId=tids[0])
+    aws.clock.advance(200)  # ...and with nothing open, the idle cluster pauses
+    assert current_capacity(db.name)["state"] == "paused"
