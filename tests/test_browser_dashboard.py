@@ -165,3 +165,34 @@ def test_dashboard_slider_redraws_in_a_real_browser(jupyterlab, tmp_path):
     assert after["points"] > before["points"], (before, after)
     assert after["stats"] != before["stats"]
     assert shot.stat().st_size > 10_000
+
+
+def test_exported_html_draws_charts_offline(tmp_path):
+    """nbgrader feedback is an nbconvert HTML export: its charts must draw with no network."""
+    _need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+    from playwright.sync_api import sync_playwright
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from serverless_lab import viz, simulate as sim\n"
+        "viz.timeline(sim.simulate(sim.constant(5, 5), seed=1))"),
+        nbformat.v4.new_code_cell("d = viz.dashboard(rate=3, span_s=10)\nd.snapshot()")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    page_file = tmp_path / "feedback.html"
+    page_file.write_text(html, encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("http*://**", lambda route: route.abort())  # no network, as in a closed classroom
+            page.goto(page_file.as_uri(), timeout=60_000)
+            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=30_000)
+            traces = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data.length)")
+        finally:
+            browser.close()
+    assert traces[0] == 8 and len(traces) >= 4   # the timeline, then the dashboard snapshot's three charts

@@ -10,9 +10,10 @@ with plotly's own JupyterLab renderer (the ``application/vnd.plotly.v1+json`` mi
 plain figure dict. Why not plotly's FigureWidget: with plotly 7.1 + anywidget 0.11 a
 FigureWidget in JupyterLab 4.6 drew empty axes in our browser test (the initial figure never
 reached the page), while the mimetype renderer is the path every static plotly chart already
-uses. In an exported HTML file (nbconvert, nbgrader feedback) widgets are not live, so the
-dashboard's output also carries a static HTML picture of its current state (plotly.js inlined,
-works offline).
+uses. In an exported HTML file (nbconvert, nbgrader feedback) widgets are not live: nbconvert
+draws them with the widget HTML manager from a CDN, so offline they stay blank. Call
+:meth:`Dashboard.snapshot` to leave static figures (plotly.js inline) in the notebook; the
+dashboard's output also carries a static ``text/html`` picture for exporters that ignore widgets.
 """
 
 from __future__ import annotations
@@ -229,6 +230,19 @@ class Dashboard:
         figs = self.figures
         stats = self._stats_html.value if self._stats_html is not None else ""
         return stats + figures_html([figs[k] for k in ("timeline", "concurrency", "cost")])
+
+    def snapshot(self):
+        """Show the current charts as ordinary (static) plotly figures.
+
+        Why: an exported notebook (nbconvert, nbgrader feedback) renders widgets only through
+        the widget HTML manager, which it loads from a CDN; offline the live dashboard is blank
+        there. Static figures carry plotly.js inline and draw anywhere."""
+        from IPython.display import HTML, display
+
+        stats = self._stats_html.value if self._stats_html is not None else ""
+        display(HTML(stats))
+        for fig in self.figures.values():
+            display(fig)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}

@@ -197,14 +197,14 @@ def timeline_spec(data: dict[str, Any], title: str | None = None) -> dict[str, A
     ticks = [-1] + list(range(len(lanes))) if data.get("throttled") else list(range(len(lanes)))
     labels = (["throttled"] if data.get("throttled") else []) + [_lane_label(e) for e in lanes]
     layout = dict(
-        template=TEMPLATE, legend=dict(orientation="h", y=-0.25, yanchor="top"), margin=dict(l=70, r=20, t=50, b=90),
+        template=TEMPLATE, legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), margin=dict(l=70, r=20, t=90, b=50),
         hovermode="closest",
         title=dict(text=title or ("Invocation timeline" + (f" — {data['note']}" if data["note"] else ""))),
         yaxis=dict(tickvals=None if many else ticks, ticktext=None if many else labels,
                    showticklabels=not many, autorange="reversed", zeroline=False,
                    title=dict(text=f"{len(lanes)} execution environments" if many else "execution environment")),
         xaxis=dict(title=dict(text="seconds since the first request" + (" (simulated)" if data.get("simulated") else ""))),
-        height=max(300, min(950, 170 + 22 * min(len(lanes) + 1, 35))),
+        height=max(300, min(950, 160 + 22 * min(len(lanes) + 1, 35))),
     )
     return {"data": traces, "layout": layout}
 
