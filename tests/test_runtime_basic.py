@@ -381,3 +381,15 @@ def test_alias_routing_weights_split_traffic(aws, unique):
                      RoutingConfig={"AdditionalVersionWeights": {v2: 0.5}})
     seen = {invoke(lam, name, Qualifier="prod")["ExecutedVersion"] for _ in range(30)}
     assert seen == {v1, v2}
+
+
+def test_deleting_a_function_shuts_its_environments(aws, unique):
+    lam = boto3.client("lambda")
+    name = unique("gone")
+    create(lam, name, COUNTER)
+    invoke(lam, name, {"n": 1})
+    assert name in [e["function"] for e in aws.extension("lambda").environments()]
+    lam.delete_function(FunctionName=name)
+    assert name not in [e["function"] for e in aws.extension("lambda").environments()]
+    create(lam, name, COUNTER)
+    assert invoke(lam, name, {"n": 1})["body"]["count"] == 1

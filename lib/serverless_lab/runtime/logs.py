@@ -24,6 +24,8 @@ import uuid
 from datetime import datetime, timezone
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the execution log
+MAX_RECURSION = 16
+_local = threading.local()
 
 
 def stream_name(version: str) -> str:
@@ -77,7 +79,7 @@ class LogWriter:
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
         self.region = region
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._streams: set[tuple[str, str]] = set()
 
     def _backend(self):
@@ -88,6 +90,18 @@ class LogWriter:
     def write(self, function_name: str, stream: str, messages: list[str]) -> None:
         if not messages:
             return
+        # A function subscribed to its own log group would call itself forever; AWS stops such
+        # recursive loops after about 16 invocations, and so do we (the logs are dropped).
+        depth = getattr(_local, "depth", 0)
+        if depth >= MAX_RECURSION:
+            return
+        _local.depth = depth + 1
+        try:
+            self._write(function_name, stream, messages)
+        finally:
+            _local.depth = depth
+
+    def _write(self, function_name: str, stream: str, messages: list[str]) -> None:
         group = f"/aws/lambda/{function_name}"
         backend = self._backend()
         now = int(time.time() * 1000)
@@ -98,7 +112,7 @@ class LogWriter:
                 if stream not in backend.groups[group].streams:
                     backend.create_log_stream(group, stream)
                 self._streams.add((group, stream))
-            try:
-                backend.put_log_events(group, stream, events)
-            except Exception:  # noqa: BLE001 - the log group was deleted by the lab meanwhile
-                self._streams.discard((group, stream))
+        try:  # outside the lock: a subscription filter may invoke a function from in here
+            backend.put_log_events(group, stream, events)
+        except Exception:  # noqa: BLE001 - the log group was deleted by the lab meanwhile
+            self._streams.discard((group, stream))

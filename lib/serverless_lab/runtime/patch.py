@@ -277,6 +277,14 @@ def install(rt: LambdaRuntime) -> ExitStack:
     orig_update_cfg = LambdaFunction.update_configuration
     orig_get_cfg = LambdaFunction.get_configuration
 
+    orig_delete = LambdaBackend.delete_function
+
+    def delete_function(self, function_name, qualifier=None):
+        orig_delete(self, function_name, qualifier)
+        name = function_name.split(":function:")[-1].split(":")[0] if function_name.startswith("arn:") \
+            else function_name.split(":")[0]
+        rt.retire(name, qualifier if qualifier else None)
+
     def create_function(self, spec):
         fn = orig_create(self, spec)
         dlc = spec.get("DeadLetterConfig")
@@ -309,6 +317,7 @@ def install(rt: LambdaRuntime) -> ExitStack:
         return config
 
     stack.enter_context(mock.patch.object(LambdaBackend, "create_function", create_function))
+    stack.enter_context(mock.patch.object(LambdaBackend, "delete_function", delete_function))
     stack.enter_context(mock.patch.object(LambdaFunction, "update_function_code", update_function_code))
     stack.enter_context(mock.patch.object(LambdaFunction, "update_configuration", update_configuration))
     stack.enter_context(mock.patch.object(LambdaFunction, "get_configuration", get_configuration))

@@ -168,14 +168,25 @@ class LambdaRuntime:
             pass
 
     # -- generation: code or configuration changed -----------------------------------------------
-    def retire(self, function_name: str, version: str = "$LATEST") -> None:
-        """New code/configuration: idle environments of the old one are shut down now, busy ones
-        when they finish."""
+    def retire(self, function_name: str, version: str | None = "$LATEST") -> None:
+        """New code/configuration (or a deleted function when ``version`` is None): idle
+        environments of the old one are shut down now, busy ones when they finish."""
         with self._lock:
-            gk = (function_name, str(version))
-            self._generation[gk] = self._generation.get(gk, 0) + 1
-            for key in [k for k in self._idle if k[0] == function_name and k[1] == str(version)]:
+            versions = {str(version)} if version is not None else (
+                {k[1] for k in self._idle if k[0] == function_name}
+                | {v for (n, v) in self._generation if n == function_name}
+                | {e.version for e in self._envs.values() if e.function_name == function_name})
+            for ver in versions:
+                gk = (function_name, ver)
+                self._generation[gk] = self._generation.get(gk, 0) + 1
+            for key in [k for k in self._idle if k[0] == function_name and k[1] in versions]:
                 for env in self._idle.pop(key):
+                    self._discard_locked(env)
+            if version is None:
+                for (n, q) in [k for k in self._provisioned if k[0] == function_name]:
+                    self._provisioned.pop((n, q), None)
+                for env in [e for e in self._envs.values() if e.function_name == function_name
+                            and e.state == "idle"]:
                     self._discard_locked(env)
 
     def _key(self, fn) -> tuple:
@@ -203,6 +214,10 @@ class LambdaRuntime:
         """Run one invocation synchronously (in the calling thread) and record it."""
         rid = request_id or str(uuid.uuid4())
         arrival = arrival or time.time()
+        if self._stopped:
+            body = function_error("Runtime.Unknown", "The local Lambda service has stopped: its mock_aws() "
+                                  "session ended. Start a new session to invoke functions.")
+            return InvokeResult(json.dumps(body).encode(), "Unhandled", "", str(fn.version))
         name, version = fn.function_name, str(fn.version)
         key = self._key(fn)
         with self._lock:

@@ -38,6 +38,7 @@ class Zygote:
         self._ready = threading.Event()
         self._launcher: threading.Thread | None = None
         self._requests: queue.Queue = queue.Queue()
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
@@ -50,6 +51,8 @@ class Zygote:
     def _start_locked(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             return
+        if self._closed:
+            raise ZygoteError("The local Lambda service has stopped (its mock_aws session ended).")
         # PR_SET_PDEATHSIG fires when the *thread* that forked the zygote ends, so the zygote is
         # always started from one long-lived launcher thread, never from a short-lived caller.
         if self._launcher is None or not self._launcher.is_alive():
@@ -148,6 +151,7 @@ class Zygote:
 
     def stop(self) -> None:
         with self._lock:
+            self._closed = True
             self._kill_locked()
             if self._launcher is not None:
                 self._requests.put(None)
