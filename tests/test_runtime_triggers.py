@@ -190,3 +190,15 @@ def test_kinesis_and_log_subscription_triggers(aws, unique):
                         logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
     triggers = {r.trigger: r.outcome for r in aws.extension("lambda").trace.filter(function_name=name)}
     assert triggers == {"kinesis": "success", "logs": "success"}
+
+
+def test_function_subscribed_to_its_own_logs_stops_after_16_calls(aws, unique):
+    lam, logs = boto3.client("lambda"), boto3.client("logs")
+    name = unique("loop")
+    arn = create(lam, name, "def handler(event, context):\n    print('tick')\n    return 1\n")
+    logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
+    logs.put_subscription_filter(logGroupName=f"/aws/lambda/{name}", filterName="self", filterPattern="",
+                                 destinationArn=arn)
+    assert lam.invoke(FunctionName=name)["StatusCode"] == 200
+    recs = aws.extension("lambda").trace.filter(function_name=name).records()
+    assert len(recs) == 17 and {r.trigger for r in recs} == {"invoke", "logs"}
