@@ -196,3 +196,15 @@ def test_exported_html_draws_charts_offline(tmp_path):
         finally:
             browser.close()
     assert traces[0] == 8 and len(traces) >= 4   # the timeline, then the dashboard snapshot's three charts
+
+
+def test_static_image_without_kaleido(tmp_path):
+    """README pictures: PNG and SVG through the system Chromium (kaleido is not required)."""
+    _need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
+    from serverless_lab import pricing, viz
+
+    fig = viz.cost_chart(pricing.lambda_monthly_cost(3_000_000, 120, 1536))
+    png = viz.save_image(fig, tmp_path / "cost.png", width=600, height=400)
+    svg = viz.save_image(fig, tmp_path / "cost.svg", width=600, height=400)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert svg.read_text().startswith("<svg") and "2.73" in svg.read_text()

@@ -219,3 +219,12 @@ def test_offline_html_export_inlines_plotly_js(tmp_path):
     html = viz.to_html(fig, tmp_path / "t.html")
     assert "cdn.plot.ly" not in html.split("</script>")[0] and len(html) > 1_000_000  # plotly.js inside
     assert (tmp_path / "t.html").exists()
+
+
+def test_charts_refuse_things_that_are_not_traces_with_a_clear_message():
+    with pytest.raises(LabError, match="TRACE"):
+        viz.timeline("not a trace")
+    with pytest.raises(LabError, match="TRACE"):
+        viz.concurrency_chart(42)
+    assert viz.timeline(real_trace().records()).data  # a plain list of Invocation records works
+    assert pricing.cost_from_trace is pricing.trace_cost

@@ -32,11 +32,17 @@ def columns(trace: Any) -> dict[str, np.ndarray]:
     """The columns of a Trace (or a dict of columns, or a list of Invocation records)."""
     if hasattr(trace, "columns"):
         return trace.columns()
-    if isinstance(trace, dict):
+    if isinstance(trace, dict) and "arrival" in trace:
         return trace
-    from ..trace import Trace
+    from ..errors import LabError
+    from ..trace import Invocation, Trace
 
-    return Trace(list(trace)).columns()
+    if isinstance(trace, (list, tuple)) and all(isinstance(r, Invocation) for r in trace):
+        return Trace(list(trace)).columns()
+    raise LabError(
+        f"Charts draw a trace of invocations; got {type(trace).__name__}.",
+        "Pass serverless_lab.trace.TRACE (what really ran) or the result of serverless_lab.simulate.simulate(...).",
+    )
 
 
 def n_rows(cols: dict[str, np.ndarray]) -> int:
