@@ -163,8 +163,8 @@ class Cost:
     def __str__(self) -> str:
         rows = [f"{self.service} — {REGION}, prices of {PRICES_AS_OF}"]
         for line in self.lines:
-            rows.append(f"  {line.item:<22} {line.quantity:>18,.2f} {line.unit:<20} × ${_rate(line.rate)} = ${line.usd:,.2f}")
-        rows.append(f"  {'total':<22} {'':>18} {'':<20}   ${self.total:,.2f}")
+            rows.append(f"  {line.item:<22} {line.quantity:>18,.2f} {line.unit:<20} × ${_rate(line.rate)} = {_usd(line.usd)}")
+        rows.append(f"  {'total':<22} {'':>18} {'':<20}   {_usd(self.total)}")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -208,6 +208,11 @@ def _tier_lines(item: str, quantity: float, name: str, note: str = "") -> list[C
             break
         low = upper
     return lines
+
+
+def _usd(x: float) -> str:
+    """Dollars to the cent, but tiny lab-sized amounts keep their significant digits."""
+    return f"${x:,.2f}" if x == 0 or abs(x) >= 0.01 else f"${x:.6f}"
 
 
 def _rate(r: float) -> str:
