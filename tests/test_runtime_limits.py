@@ -286,3 +286,29 @@ def test_workers_die_with_the_kernel(tmp_path):
         time.sleep(0.1)
         alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
     assert not alive, out.stderr[-2000:]
+
+
+def test_cloudwatch_metrics_show_invocations_errors_and_throttles(aws, unique):
+    import datetime
+
+    lam = boto3.client("lambda", config=NO_RETRY)
+    cw = boto3.client("cloudwatch")
+    name = unique("metrics")
+    create(lam, name, "def handler(e, c):\n    if e.get('fail'):\n        raise ValueError('x')\n    return 1\n")
+    invoke(lam, name)
+    invoke(lam, name, {"fail": True})
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError):
+        lam.invoke(FunctionName=name)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def total(metric: str, stat: str = "Sum") -> float:
+        points = cw.get_metric_statistics(Namespace="AWS/Lambda", MetricName=metric,
+                                          Dimensions=[{"Name": "FunctionName", "Value": name}],
+                                          StartTime=now - datetime.timedelta(minutes=5),
+                                          EndTime=now + datetime.timedelta(minutes=5), Period=600,
+                                          Statistics=[stat])["Datapoints"]
+        return sum(p[stat] for p in points)
+
+    assert total("Invocations") == 2 and total("Errors") == 1 and total("Throttles") == 1
+    assert total("ConcurrentExecutions", "Maximum") >= 1

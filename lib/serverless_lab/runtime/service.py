@@ -26,6 +26,7 @@ from typing import Any
 
 from ..trace import TRACE, Invocation, Trace
 from . import logs as L
+from . import metrics
 from .code import CodeStore, layer_paths
 from .environment import Environment
 from .errors import SUPPORTED_RUNTIMES, SYNC_PAYLOAD_LIMIT, exit_error_message, function_error
@@ -226,16 +227,22 @@ class LambdaRuntime:
             if reason is None:
                 env = self._take_idle_locked(key)
                 self._inflight[name] = self._inflight.get(name, 0) + 1
+            concurrent_fn = self._inflight.get(name, 0)
+            concurrent_all = sum(self._inflight.values())
         if reason is not None:
             rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
                              invocation_type=invocation_type, arrival=arrival, memory_mb=fn.memory_size,
                              outcome="throttled", error_type="TooManyRequestsException", attempt=attempt)
             self.trace.add(rec)
+            metrics.emit(self.account_id, self.region, rec, concurrent_fn, concurrent_all)
             return InvokeResult(b"", throttled=reason, executed_version=version, record=rec)
         holder: list[Environment] = [env] if env is not None else []
         try:
-            return self._run(fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt,
-                             invoked_arn or fn.function_arn, client_context)
+            result = self._run(fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt,
+                               invoked_arn or fn.function_arn, client_context)
+            if result.record is not None:
+                metrics.emit(self.account_id, self.region, result.record, concurrent_fn, concurrent_all)
+            return result
         except Exception as exc:  # noqa: BLE001 - a failure of the local service, not of the handler
             for held in holder:
                 with self._lock:

@@ -1,0 +1,43 @@
+"""CloudWatch metrics in the AWS/Lambda namespace, as Lambda publishes them.
+
+Per invocation (AWS Lambda Developer Guide, "Types of metrics for Lambda functions",
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html): ``Invocations``,
+``Errors``, ``Throttles``, ``Duration`` (ms) and ``ConcurrentExecutions`` (read its Maximum),
+with the dimension ``FunctionName``; ``ConcurrentExecutions`` and ``Throttles`` also without
+dimensions (account level). Written straight into moto's CloudWatch backend, so
+``cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", ...)`` shows throttles and
+concurrency as a lab watches them on AWS.
+"""
+
+from __future__ import annotations
+
+from ..trace import Invocation
+
+NAMESPACE = "AWS/Lambda"
+
+
+def emit(account_id: str, region: str, rec: Invocation, concurrent_fn: int, concurrent_all: int) -> None:
+    try:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        backend = cloudwatch_backends[account_id][region]
+    except Exception:  # noqa: BLE001 - CloudWatch not mocked: nothing to publish to
+        return
+    dim = [{"Name": "FunctionName", "Value": rec.function_name}]
+    data: list[dict] = []
+    if rec.outcome == "throttled":
+        data.append({"MetricName": "Throttles", "Dimensions": dim, "Value": 1.0, "Unit": "Count"})
+        data.append({"MetricName": "Throttles", "Value": 1.0, "Unit": "Count"})
+    else:
+        failed = 1.0 if rec.outcome != "success" else 0.0
+        data += [
+            {"MetricName": "Invocations", "Dimensions": dim, "Value": 1.0, "Unit": "Count"},
+            {"MetricName": "Errors", "Dimensions": dim, "Value": failed, "Unit": "Count"},
+            {"MetricName": "Duration", "Dimensions": dim, "Value": float(rec.duration_ms), "Unit": "Milliseconds"},
+            {"MetricName": "ConcurrentExecutions", "Dimensions": dim, "Value": float(concurrent_fn), "Unit": "Count"},
+            {"MetricName": "ConcurrentExecutions", "Value": float(concurrent_all), "Unit": "Count"},
+        ]
+    try:
+        backend.put_metric_data(NAMESPACE, data)
+    except Exception:  # noqa: BLE001 - metrics never break an invocation
+        pass
