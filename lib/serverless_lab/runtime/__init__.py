@@ -18,7 +18,20 @@ warm reuse keeps module state; cold and warm starts in CloudWatch Logs (``REPORT
 ``Runtime.HandlerNotFound`` / ``Runtime.ExitError`` / ``Runtime.OutOfMemory`` (memory enforced
 by watching the worker's resident set size, RLIMIT_AS only as a loose backstop) /
 ``Sandbox.Timedout``; concurrency limits with 429 ``TooManyRequestsException``; provisioned
-concurrency; async invocation with retries, destinations and DLQ on the lab clock.
+concurrency; async invocation with retries, destinations and DLQ on the lab clock; weighted
+alias routing; CloudWatch metrics in the ``AWS/Lambda`` namespace (Invocations, Errors,
+Throttles, Duration, ConcurrentExecutions).
+
+How a cold start works here: a warm "zygote" Python (stdlib only) forks one process per
+environment; the environment then imports the handler module, and that import (plus a
+sub-millisecond set-up) is the reported ``Init Duration``. Workers die with the kernel
+(PR_SET_PDEATHSIG on Linux), their process groups are killed on timeout and in ``stop()``.
+
+For integrations: ``LambdaFunction.invoke(body, request_headers, response_headers)`` (moto's
+model) runs the handler synchronously and returns the payload bytes; request header
+``x-serverless-lab-trigger`` names the trigger for the trace (else it is inferred from the
+event); on error it sets ``x-amz-function-error``; on a throttle also
+``x-serverless-lab-throttled: <AWS reason code>``. See :mod:`serverless_lab.runtime.patch`.
 
 Public handle (``rt = aws.extension("lambda")``)::
 
