@@ -24,7 +24,8 @@ from .zygote import Zygote
 
 _HDR = struct.Struct("!II")
 OUTPUT_LIMIT = 1 << 20          # bytes of handler output kept per invocation (the rest is counted)
-RSS_POLL_S = 0.01               # how often the kernel samples a running worker's memory
+RSS_POLL_S = 0.01               # first sample of a running worker's memory after 10 ms,
+RSS_POLL_MAX_S = 0.05           # then less and less often, at least every 50 ms
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _ids = itertools.count(1)
 
@@ -115,7 +116,8 @@ class Environment:
         sent = sentinel.encode()
         seen_sentinel = False
         out_open = True
-        next_rss = t0 + RSS_POLL_S
+        interval = RSS_POLL_S
+        next_rss = t0 + interval
         peak = 0
         limit_kb = self.memory_mb * 1024
         result = Exchange("ok")
@@ -132,7 +134,8 @@ class Environment:
                 if rss > limit_kb:
                     result.status = "oom"
                     break
-                next_rss = now + RSS_POLL_S
+                interval = min(interval * 1.5, RSS_POLL_MAX_S)   # short handlers pay nothing,
+                next_rss = now + interval                          # long ones little
             wait = min(deadline, next_rss if reply is None else deadline) - now
             if reply is not None:
                 wait = min(wait, 1.0)  # the sentinel follows the reply almost at once
