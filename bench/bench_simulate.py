@@ -25,9 +25,9 @@ def run() -> list[Figure]:
     best = sorted(times)[1]
     figures.append(Figure(f"simulate {len(trace):,} invocations (Poisson, sync)", best, "s", "< 5 s", best < 5.0))
 
-    burst = sim.burst(200, 600, burst_rate=5000, burst_start_s=300, burst_duration_s=60, seed=2)
+    burst = sim.burst(100, 600, burst_rate=3000, burst_start_s=300, burst_duration_s=20, seed=2)
     t0 = time.perf_counter()
-    tr = sim.simulate(burst, duration_ms=300, reserved=800, provisioned=50, invocation_type="Event", seed=2)
+    tr = sim.simulate(burst, duration_ms=300, reserved=500, provisioned=50, invocation_type="Event", seed=2)
     dt = time.perf_counter() - t0
     figures.append(Figure(f"simulate burst+async retries ({len(tr):,} records)", dt, "s", "", None))
 

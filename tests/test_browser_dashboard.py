@@ -195,7 +195,9 @@ def test_exported_html_draws_charts_offline(tmp_path):
             traces = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data.length)")
         finally:
             browser.close()
-    assert traces[0] == 8 and len(traces) >= 4   # the timeline, then the dashboard snapshot's three charts
+    from serverless_lab.viz.timeline import TRACE_NAMES
+
+    assert traces[0] == len(TRACE_NAMES) and len(traces) >= 4   # the timeline, then the snapshot's three charts
 
 
 def test_static_image_without_kaleido(tmp_path):

@@ -31,8 +31,8 @@ def real_trace() -> Trace:
     ])
 
 
-def hover_texts(fig) -> list[str]:
-    return [t for tr in fig.data for t in (tr.text if tr.text is not None else []) if t]
+def hover_rows(fig) -> list[tuple]:
+    return [tuple(row) for tr in fig.data for row in (tr.customdata if tr.customdata is not None else [])]
 
 
 def test_timeline_of_a_real_trace_has_lanes_phases_and_hover():
@@ -43,9 +43,12 @@ def test_timeline_of_a_real_trace_has_lanes_phases_and_hover():
     assert np.nanmin(by["INIT (cold start)"].x) == pytest.approx(0.0)          # seconds since the first request
     assert len(by["cold start"].x) == 2 and len(by["throttled"].x) == 1
     assert np.count_nonzero(~np.isnan(np.asarray(by["INVOKE failed"].x, dtype=float))) == 2
-    texts = hover_texts(fig)
-    assert any("RequestId: req-1" in t and "Init Duration: 170.13 ms" in t and "Billed Duration: 179 ms" in t
-               and "Memory Size: 128 MB" in t and "trigger: apigateway" in t for t in texts)
+    rows = hover_rows(fig)
+    assert ("req-1", "env-a", "apigateway (RequestResponse)", 8.4, 170.13, 179, 128, "success") in rows
+    assert ("req-2", "env-a", "apigateway (RequestResponse)", 10.0, 0.0, 10, 128, "error") in rows
+    cold = by["invocation (cold start)"]
+    assert "Init Duration: %{customdata[4]:.2f} ms" in cold.hovertemplate and "RequestId" in cold.hovertemplate
+    assert "Init Duration" not in by["invocation"].hovertemplate
     assert list(fig.layout.yaxis.ticktext) == ["throttled", "env-a", "env-b"]
 
 

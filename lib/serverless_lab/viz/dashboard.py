@@ -60,6 +60,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if value and not isinstance(value[0], (np.ndarray, dict, list, np.generic)):
+            return value            # already plain (e.g. customdata rows of str/float/int)
         return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()

@@ -4,8 +4,9 @@ Why segments and not one shape per invocation: a chart of 10,000 invocations mad
 plotly shapes takes seconds to draw and to update. Here each category (INIT, INVOKE on-demand,
 INVOKE provisioned, failed, idle) is ONE line trace whose segments are separated by gaps, so the
 browser draws a handful of SVG paths whatever the size, and a dashboard can swap the arrays in
-place. Every segment end carries the hover text (request id, trigger, durations, billed ms,
-memory).
+place. The details of each invocation (request id, trigger, durations, billed ms, memory) ride
+on one invisible marker per invocation as ``customdata``, formatted by plotly in the browser
+(formatting 10,000 strings in Python would cost more than the simulation).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import numpy as np
 from ._common import COLORS, TEMPLATE, columns, empty_figure, go, is_simulated, n_rows
 
 TRACE_NAMES = ("environment alive (idle)", "INIT (cold start)", "INVOKE", "INVOKE (provisioned)",
-               "INVOKE failed", "cold start", "throttled", "invocation")
+               "INVOKE failed", "cold start", "throttled", "invocation", "invocation (cold start)")
+_HOVER = ("RequestId: %{customdata[0]}<br>environment: %{customdata[1]}<br>trigger: %{customdata[2]}"
+          "<br>Duration: %{customdata[3]:.2f} ms")
+HOVER_WARM = _HOVER + ("<br>Billed Duration: %{customdata[5]} ms<br>Memory Size: %{customdata[6]} MB"
+                       "<br>outcome: %{customdata[7]}<extra></extra>")
+HOVER_COLD = _HOVER + ("<br>Init Duration: %{customdata[4]:.2f} ms<br>Billed Duration: %{customdata[5]} ms"
+                       "<br>Memory Size: %{customdata[6]} MB<br>outcome: %{customdata[7]}<extra></extra>")
 MAX_SEGMENTS = 60_000
 
 
@@ -37,25 +44,21 @@ def _segments(y: np.ndarray, x0: np.ndarray, x1: np.ndarray, text: np.ndarray | 
     return xs, ys, ts
 
 
-def _hover(c: dict[str, np.ndarray], idx: np.ndarray) -> np.ndarray:
-    """One hover text per invocation: the fields of the REPORT line plus where it ran."""
+def _hover(c: dict[str, np.ndarray], idx: np.ndarray) -> list:
+    """Per invocation: [request id, environment, trigger (type), duration ms, init ms, billed ms,
+    memory MB, outcome] — the REPORT line's fields, as plotly ``customdata`` rows."""
     if not len(idx):
-        return np.zeros(0, dtype=object)
-    init = np.asarray(c["init_duration_ms"], dtype=float)[idx].tolist()
-    rows = zip(c["request_id"][idx].tolist(), c["environment_id"][idx].tolist(), c["trigger"][idx].tolist(),
-               c["invocation_type"][idx].tolist(), np.asarray(c["duration_ms"], dtype=float)[idx].tolist(), init,
-               np.asarray(c["billed_ms"])[idx].tolist(), np.asarray(c["memory_mb"])[idx].tolist(),
-               c["outcome"][idx].tolist(), np.asarray(c["attempt"])[idx].tolist())
-    out = [
-        f"RequestId: {rid}<br>environment: {env or '(none)'}<br>trigger: {trig} ({itype})"
-        f"<br>Duration: {dur:.2f} ms" + ("" if ini != ini else f"<br>Init Duration: {ini:.2f} ms")
-        + f"<br>Billed Duration: {billed} ms<br>Memory Size: {mem} MB<br>outcome: {outc}"
-        + (f"<br>attempt {att}" if att > 1 else "")
-        for rid, env, trig, itype, dur, ini, billed, mem, outc, att in rows
-    ]
-    arr = np.empty(len(out), dtype=object)
-    arr[:] = out
-    return arr
+        return []
+    trig = c["trigger"][idx].astype(object) + " (" + c["invocation_type"][idx].astype(object) + ")"
+    att = np.asarray(c["attempt"])[idx]
+    outcome = c["outcome"][idx].astype(object)
+    if (att > 1).any():
+        outcome = np.where(att > 1, outcome + ", attempt " + att.astype(str).astype(object), outcome)
+    init = np.round(np.nan_to_num(np.asarray(c["init_duration_ms"], dtype=float)[idx]), 2)
+    return list(zip(c["request_id"][idx].tolist(), c["environment_id"][idx].tolist(), trig.tolist(),
+                    np.round(np.asarray(c["duration_ms"], dtype=float)[idx], 2).tolist(), init.tolist(),
+                    np.asarray(c["billed_ms"])[idx].tolist(), np.asarray(c["memory_mb"])[idx].tolist(),
+                    outcome.tolist()))
 
 
 def timeline_data(trace: Any, start_s: float | None = None, end_s: float | None = None,
@@ -66,7 +69,7 @@ def timeline_data(trace: Any, start_s: float | None = None, end_s: float | None 
     "t0": origin (s), "note": str}``; empty lists when there is nothing to draw."""
     c = columns(trace)
     n = n_rows(c)
-    empty = {"traces": [dict(x=[], y=[], text=[]) for _ in TRACE_NAMES], "lanes": [], "t0": 0.0, "note": "", "n": 0}
+    empty = {"traces": [dict(x=[], y=[], text=None) for _ in TRACE_NAMES], "lanes": [], "t0": 0.0, "note": "", "n": 0}
     if n == 0:
         return empty
     arrival = np.asarray(c["arrival"], dtype=float)
@@ -150,7 +153,8 @@ def timeline_data(trace: Any, start_s: float | None = None, end_s: float | None 
         dict(x=init_s[cold], y=y_ran[cold], text=None),
         dict(x=arrival[thr] - t0, y=np.full(len(thr), -1.0), text=None),
         # hover: one invisible marker in the middle of each invocation carries its details
-        dict(x=(np.where(cold, init_s, inv_s) + inv_e) / 2, y=y_ran, text=hover),
+        dict(x=((inv_s + inv_e) / 2)[~cold], y=y_ran[~cold], customdata=[h for h, k in zip(hover, cold) if not k]),
+        dict(x=((init_s + inv_e) / 2)[cold], y=y_ran[cold], customdata=[h for h, k in zip(hover, cold) if k]),
     ]
     return {"traces": traces, "lanes": [str(e) for e in lane_ids], "t0": t0, "note": note, "n": len(idx_all),
             "throttled": len(thr), "simulated": is_simulated(trace, c)}
@@ -171,8 +175,8 @@ STYLES = [
     dict(mode="markers", marker=dict(symbol="x-thin", size=9, color=COLORS["throttled"],
                                      line=dict(width=2, color=COLORS["throttled"])),
          hovertemplate="throttled (429 TooManyRequestsException) at %{x:.3f} s<extra></extra>"),
-    dict(mode="markers", marker=dict(size=10, color="rgba(0,0,0,0)"), showlegend=False,
-         hovertemplate="%{text}<extra></extra>"),
+    dict(mode="markers", marker=dict(size=10, color="rgba(0,0,0,0)"), showlegend=False, hovertemplate=HOVER_WARM),
+    dict(mode="markers", marker=dict(size=10, color="rgba(0,0,0,0)"), showlegend=False, hovertemplate=HOVER_COLD),
 ]
 
 
@@ -187,8 +191,8 @@ def timeline_spec(data: dict[str, Any], title: str | None = None) -> dict[str, A
     traces = []
     for k, (name, style, tr) in enumerate(zip(TRACE_NAMES, STYLES, data["traces"])):
         t = dict(type="scatter", name=name, x=tr["x"], y=tr["y"], connectgaps=False, **style)
-        if tr.get("text") is not None:
-            t["text"] = tr["text"]
+        if tr.get("customdata") is not None:
+            t["customdata"] = tr["customdata"]
         if 1 <= k <= 4:
             t["line"] = dict(style["line"], width=width)
         elif k == 0:
@@ -219,4 +223,11 @@ def timeline(trace: Any, start_s: float | None = None, end_s: float | None = Non
     data = timeline_data(trace, start_s, end_s, max_invocations)
     if data["n"] == 0:
         return empty_figure(title or "Invocation timeline", data["note"] and f"Nothing to draw: {data['note']}.")
-    return go().Figure(timeline_spec(data, title))
+    spec = timeline_spec(data, title)
+    for t in spec["data"]:      # numpy arrays skip plotly's per-element validation of customdata
+        if "customdata" in t:
+            cd = np.empty((len(t["customdata"]), 8), dtype=object)
+            if len(cd):
+                cd[:] = t["customdata"]
+            t["customdata"] = cd
+    return go().Figure(spec)
