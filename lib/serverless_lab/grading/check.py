@@ -10,27 +10,50 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import nbformat
 
 from ..errors import LabError
 from .course import course_root, lab_names
-from .jobs import Job, JobResult, pool, run_job_in_worker
+from .jobs import Job, JobResult
 from .source import identify_lab
 
 MAX_SIBLING_BYTES = 20_000_000
 SYMBOL = {"passed": "✔", "failed": "✘", "partial": "◐", "not attempted": "·", "timed out": "⧗", "not run": "–"}
 
 
-def sibling_files(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
-    """Small data files next to a notebook (a lab may read them), bounded in total size."""
+def _shadows(name: str) -> bool:
+    """A file that would hide a standard or installed module from the tests (json.py, boto3/)."""
+    import importlib.util
+
+    if name in sys.stdlib_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def sibling_files(folder: Path, skip: Path | None = None, notes: list[str] | None = None) -> dict[str, bytes]:
+    """Small data files next to a notebook (a lab may read them), bounded in total size.
+
+    The kernel's working directory is first on sys.path, so a file that would shadow a real
+    module (json.py, uuid.py, boto3/…) is left out and reported.
+    """
     files: dict[str, bytes] = {}
     total = 0
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix == ".ipynb" or path == skip:
             continue
-        if any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith(".") or part == "__pycache__" for part in parts):
+            continue
+        top = parts[0].removesuffix(".py") if len(parts) > 1 or path.suffix in (".py", ".pyc", ".so") else ""
+        if top and _shadows(top):
+            if notes is not None:
+                notes.append(f"{'/'.join(parts)} was not copied: it would replace Python's own '{top}' module")
             continue
         size = path.stat().st_size
         if total + size > MAX_SIBLING_BYTES:
@@ -49,8 +72,9 @@ def make_job(path: Path, root: Path, hidden: bool = False, timeout: int | None =
         nb = None
     lab = identify_lab(root, nb, path)
     notes = [] if lab else [f"{path.name} does not belong to a known lab ({', '.join(lab_names(root))})"]
+    extra = sibling_files(path.parent, path, notes)
     return Job(key=str(path), student=os.environ.get("USER", "you"), lab=lab, root=str(root), raw=raw,
-               notebook_name=path.name, extra_files=sibling_files(path.parent, path), hidden=hidden,
+               notebook_name=path.name, extra_files=extra, hidden=hidden,
                timeout=timeout, notes=notes)
 
 
@@ -64,8 +88,9 @@ def check_notebook(path: str | os.PathLike[str], timeout: int | None = None) -> 
     if job.lab is None:
         raise LabError(f"{path} is not one of the course's labs.",
                        f"Check a notebook from labs/ (known labs: {', '.join(lab_names(root))}).")
-    with pool(1) as ex:
-        return ex.submit(run_job_in_worker, job).result()
+    from .worker import run_in_subprocess
+
+    return run_in_subprocess(job)
 
 
 def content_hash(data: bytes) -> str:

@@ -24,15 +24,13 @@ import json
 import os
 import statistics
 import sys
-from concurrent.futures import as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LabError
 from .check import sibling_files
 from .course import course_root, lab_names
-from .jobs import Job, JobResult, pool, run_job_in_worker
+from .jobs import Job, JobResult
 from .source import source_lab
 
 CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -89,8 +87,9 @@ def collect(submissions: Path, root: Path, timeout: int | None = None) -> tuple[
             if chosen is not None:
                 prints[chosen] = _fingerprint(chosen)
                 raw = chosen.read_bytes()
+            extra = sibling_files(lab_dir, chosen, notes) if chosen else {}
             jobs.append(Job(key, student.name, name, str(root), raw, chosen.name if chosen else expected,
-                            extra_files=sibling_files(lab_dir) if chosen else {}, hidden=True, timeout=timeout,
+                            extra_files=extra, hidden=True, timeout=timeout,
                             notes=notes, render_html=True))
         for name in sorted(submitted_labs - set(lab_dirs)):
             jobs.append(Job(f"{student.name}/{name}", student.name, name, str(root), None,
@@ -99,47 +98,32 @@ def collect(submissions: Path, root: Path, timeout: int | None = None) -> tuple[
 
 
 def _run_all(jobs: list[Job], workers: int, quiet: bool) -> dict[str, JobResult]:
-    """Every job in a pool; a pool broken by a submission is replaced, the rest re-run alone."""
+    """Every submission in its own worker process, `workers` at a time, with a progress bar.
+
+    A submission whose kernel died is graded again on its own at the end, when no other
+    student's code is running (a classmate's code could have killed it).
+    """
     from tqdm import tqdm
 
     from .jobs import run_job
+    from .worker import run_in_subprocess, run_parallel
 
     results: dict[str, JobResult] = {}
     todo = [j for j in jobs if j.raw is not None and j.lab is not None]
     for j in jobs:
         if j.raw is None or j.lab is None:
             results[j.key] = run_job(j)  # missing / unknown lab: nothing to execute
-    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=quiet, file=sys.stderr)
-    try:
-        with pool(min(workers, max(1, len(todo)))) as ex:
-            futures = {ex.submit(run_job_in_worker, j): j for j in todo}
-            for fut in as_completed(futures):
-                try:
-                    res = fut.result()
-                except BrokenProcessPool:
-                    continue
-                results[res.key] = res
-                bar.update(1)
-    except BrokenProcessPool:
-        pass
-    leftovers = [j for j in todo if j.key not in results]
-    left = {j.key for j in leftovers}
-    # Alone, one at a time: whatever killed the pool (or a classmate's kernel) cannot recur.
-    again = leftovers + [j for j in todo if j.key not in left and results[j.key].kernel_died]
-    for job in again:
-        try:
-            with pool(1) as ex:
-                res = ex.submit(run_job_in_worker, job).result()
-        except BrokenProcessPool:
-            res = JobResult(job.key, job.student, job.lab, job.notebook_name, "error",
-                            max_score=source_lab(Path(job.root), job.lab).max_score,
-                            notes=job.notes + ["the submission killed its grading process; scored 0"])
-        if job.key in left or res.score >= results[job.key].score:
-            res.notes.append("re-graded on its own, after its first run was cut short")
-            results[job.key] = res
-        if job.key in left:
-            bar.update(1)
-    bar.close()
+    with tqdm(total=len(todo), desc="grading", unit="nb", disable=quiet, file=sys.stderr) as bar:
+        for res in run_parallel(todo, min(workers, max(1, len(todo))), on_done=lambda _r: bar.update(1)):
+            results[res.key] = res
+    for job in todo:
+        first = results[job.key]
+        if not (first.kernel_died or first.status == "error"):
+            continue
+        again = run_in_subprocess(job)
+        if again.score >= first.score:
+            again.notes.append("re-graded on its own, after its first run was cut short")
+            results[job.key] = again
     return results
 
 

@@ -51,32 +51,39 @@ def _names(mod: object, wanted: tuple[str, ...] | None) -> dict[str, object]:
     return {k: getattr(mod, k, _MISSING) for k in wanted}
 
 
-def _cap_stream(stream: object, budget: dict) -> None:
-    """Bound what the kernel sends: gigabytes of print() would otherwise flood the grader."""
-    write = stream.write  # type: ignore[attr-defined]
+def _cap_streams(*_args: object) -> None:
+    """Bound what the kernel sends: gigabytes of print() would otherwise flood the grader.
 
-    def capped(text: str) -> int:
-        n = len(text)
-        if budget["chars"] + n <= budget["cap"]:
-            budget["chars"] += n
-            return write(text)
-        if not budget["noted"]:
-            budget["noted"] = True
-            write(f"\n[output truncated by the grader after {budget['cap']:,} characters]\n")
-        return n
+    IPython wraps each stream's `write` for the duration of every cell (and puts the old one
+    back after), so the cap is re-applied on top of it before each cell (pre_run_cell).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        write = stream.write
+        if getattr(write, "_serverless_lab_capped", False):
+            continue
 
-    try:
-        stream.write = capped  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):
-        pass
+        def capped(text, *args, _write=write, **kwargs):  # noqa: ANN001
+            n = len(text)
+            if _limit["chars"] + n <= _limit["cap"]:
+                _limit["chars"] += n
+                return _write(text, *args, **kwargs)
+            if not _limit["noted"]:
+                _limit["noted"] = True
+                _write(f"\n[output truncated by the grader after {_limit['cap']:,} characters]\n")
+            return n
+
+        capped._serverless_lab_capped = True  # type: ignore[attr-defined]
+        try:
+            stream.write = capped
+        except (AttributeError, TypeError):
+            pass
 
 
 def snapshot(output_cap: int = 10_000_000) -> None:
     """Record the pristine objects (and cap stdout/stderr) before any student cell runs."""
     _limit["cap"] = output_cap
     _raw["stdout"], _raw["flush"] = sys.stdout.write, sys.stdout.flush
-    _cap_stream(sys.stdout, _limit)
-    _cap_stream(sys.stderr, _limit)
+    _cap_streams()
     for name, wanted in WATCH.items():
         try:
             mod = importlib.import_module(name)
@@ -88,6 +95,7 @@ def snapshot(output_cap: int = 10_000_000) -> None:
     except NameError:
         ip = None
     if ip is not None:
+        ip.events.register("pre_run_cell", _cap_streams)
         _ip_snap["ip"] = ip
         _ip_snap["dict"] = set(vars(ip))
         for attr in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):

@@ -2,27 +2,25 @@
 
 A job carries the notebook's bytes, read once by the parent process before any student code
 runs: nothing a kernel does later to files on disk (its own or a classmate's submission)
-changes what is graded. Jobs run in dedicated worker processes (`pool()`), which reap
+changes what is graded. Each job runs in its own worker process (worker.py), which reaps
 every process a kernel leaves behind.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from .source import SourceLab, assemble, exercises_of, source_lab
-from .sandbox import end_children, make_subreaper, run_notebook
+from .sandbox import run_notebook
 
 DEFAULT_TIMEOUT = 30          # nbgrader's default per-cell timeout
 MOTO_TIMEOUT = 180            # labs that start moto (and worker processes) get more: nbgrader #915/#931
@@ -237,24 +235,4 @@ def run_job(job: Job) -> JobResult:
     return result
 
 
-def _worker_init() -> None:
-    make_subreaper()
-
-
-def run_job_in_worker(job: Job) -> JobResult:
-    """run_job, then end anything the kernel left running (the worker is a subreaper)."""
-    try:
-        return run_job(job)
-    finally:
-        end_children()
-
-
-def pool(workers: int) -> ProcessPoolExecutor:
-    """Dedicated worker processes (forkserver where available: no inherited threads or locks)."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=_worker_init)
-
-
-__all__ = ["Job", "JobResult", "ExerciseResult", "run_job", "run_job_in_worker", "pool", "cell_timeout",
-           "exercises_of"]
+__all__ = ["Job", "JobResult", "ExerciseResult", "run_job", "cell_timeout", "exercises_of"]

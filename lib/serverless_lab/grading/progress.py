@@ -18,7 +18,7 @@ import nbformat
 
 from .check import make_job
 from .course import course_root, lab_names
-from .jobs import ExerciseResult, JobResult, pool, run_job_in_worker
+from .jobs import ExerciseResult, JobResult
 from .source import source_lab
 
 CACHE_VERSION = "1"
@@ -100,8 +100,10 @@ def progress(folder: str | os.PathLike[str] | None = None, workers: int | None =
         jobs.append(job)
         keys[job.key] = (lab, path, key)
     if jobs:
-        with pool(min(len(jobs), workers or os.cpu_count() or 1)) as ex:
-            for result in ex.map(run_job_in_worker, jobs):
+        from .worker import run_parallel
+
+        if True:
+            for result in run_parallel(jobs, min(len(jobs), workers or os.cpu_count() or 1)):
                 lab, path, key = keys[result.key]
                 data = result.to_dict()
                 if result.status == "graded":

@@ -170,8 +170,13 @@ def run_notebook(nb: NotebookNode, workdir: str | Path, timeout: int, *, noteboo
             cell.source = _instrument(cell.source, f"{marker}{i}:")
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    # Loaded by path: importing the serverless_lab package would import moto before the first cell.
+    guard_path = str(Path(__file__).with_name("guard.py"))
     prelude = nbformat.v4.new_code_cell(
-        f"import serverless_lab.grading.guard as {GUARD}\n{GUARD}.snapshot({kernel_output_cap})")
+        "import importlib.util as _u\n"
+        f"_s = _u.spec_from_file_location('serverless_lab_grading_guard', {guard_path!r})\n"
+        f"{GUARD} = _u.module_from_spec(_s)\n_s.loader.exec_module({GUARD})\ndel _u, _s\n"
+        f"{GUARD}.snapshot({kernel_output_cap})")
     work.cells.insert(0, prelude)
 
     client = _make_client_class()(work, marker, output_cap, timeout=timeout, allow_errors=True,
@@ -223,6 +228,9 @@ def run_notebook(nb: NotebookNode, workdir: str | Path, timeout: int, *, noteboo
                         continue
                 kept.append(out)
             cell.outputs = kept
+    if not result.truncated:
+        result.truncated = any("[output truncated by the grader" in str(o.get("text", ""))
+                               for c in work.cells for o in c.get("outputs", []))
     return result
 
 

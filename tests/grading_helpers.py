@@ -1,0 +1,85 @@
+"""Build student notebooks (good, partial, hostile) from lab 00's release, in temporary folders."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import nbformat
+
+from conftest import ROOT
+
+LAB = "lab00-welcome"
+RELEASE = ROOT / "labs" / LAB / f"{LAB}.ipynb"
+SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
+CHARGE_OK = "def request_charge(requests_per_month):\n    return max(0, requests_per_month - 1_000_000) * 0.20 / 1_000_000\n"
+COUNT_ONE_PAGE = ("def count_objects(bucket, prefix=''):\n"
+                  "    return len(s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get('Contents', []))\n")
+
+
+def gid(cell) -> str:
+    return (cell.metadata.get("nbgrader") or {}).get("grade_id", "")
+
+
+def index_of(nb, grade_id: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if gid(c) == grade_id)
+
+
+def release() -> nbformat.NotebookNode:
+    return nbformat.read(RELEASE, as_version=4)
+
+
+def solution() -> nbformat.NotebookNode:
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+def answer(nb, solution_id: str, code: str) -> None:
+    nb.cells[index_of(nb, solution_id)].source = code
+
+
+def lean(charge: str | None = CHARGE_OK) -> nbformat.NotebookNode:
+    """The release without its guided code cells (no mock to start: runs in a second or two),
+    with exercise 3 answered by `charge` (exercises 1 and 2 then fail: no s3 client)."""
+    nb = release()
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or gid(c)]
+    if charge is not None:
+        answer(nb, "lab00_request_charge", charge)
+    return nb
+
+
+def add_cell(nb, code: str, after: str | None = None) -> None:
+    cell = nbformat.v4.new_code_cell(code)
+    if after is None:
+        nb.cells.append(cell)
+    else:
+        nb.cells.insert(index_of(nb, after) + 1, cell)
+
+
+def write(folder: Path, student: str, nb_or_text, lab: str = LAB, name: str | None = None) -> Path:
+    path = folder / student / lab / (name or f"{lab}.ipynb")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb_or_text, (str, bytes)):
+        path.write_bytes(nb_or_text.encode() if isinstance(nb_or_text, str) else nb_or_text)
+    else:
+        nbformat.write(copy.deepcopy(nb_or_text), path)
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime under folder: grading must leave them exactly as they were."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def processes_with(tag: str) -> list[int]:
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["cmdline", "pid"]):
+        try:
+            if tag in " ".join(proc.info["cmdline"] or []):
+                found.append(proc.info["pid"])
+        except (psutil.Error, TypeError):
+            pass
+    return [p for p in found if p != os.getpid()]

@@ -1,0 +1,147 @@
+"""`serverless-lab check` and `progress` for students, and the pieces they rest on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from grading_helpers import (CHARGE_OK, COUNT_ONE_PAGE, LAB, answer, index_of, lean, release, solution, write)
+from serverless_lab.errors import LabError
+from serverless_lab.grading.course import tool_env
+from serverless_lab.grading.jobs import MOTO_TIMEOUT, cell_timeout
+from serverless_lab.grading.source import assemble, source_lab, strip_hidden
+
+
+def _partial(tmp_path: Path) -> Path:
+    """Exercise 1 solved, exercise 2 solved for one page only (passes the visible tests), 3 not attempted;
+    exercise 2's wrong first attempt breaks the visible test in a second copy."""
+    nb = solution()
+    answer(nb, "lab00_count_objects", COUNT_ONE_PAGE)
+    rel = release()
+    nb.cells[index_of(nb, "lab00_request_charge")] = rel.cells[index_of(rel, "lab00_request_charge")]
+    for cell in nb.cells:   # what a student has: no hidden tests
+        cell.source = strip_hidden(cell.source)
+    path = tmp_path / LAB / f"{LAB}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_hidden_tests_are_stripped_like_nbgraders_release():
+    src = source_lab(ROOT, LAB)
+    rel = release()
+    for ex in src.exercises:
+        cell = src.nb.cells[index_of(src.nb, ex.grade_id)]
+        assert strip_hidden(cell.source) == rel.cells[index_of(rel, ex.grade_id)].source
+
+
+def test_assemble_restores_edited_and_deleted_cells_without_hidden_tests():
+    nb = release()
+    nb.cells[index_of(nb, "lab00_count_objects_test")].source = "pass"
+    del nb.cells[index_of(nb, "lab00_request_charge_test")]
+    built, notes = assemble(nb, source_lab(ROOT, LAB).nb, hidden=False)
+    assert "BEGIN HIDDEN" not in "".join(c.source for c in built.cells)
+    assert built.cells[index_of(built, "lab00_count_objects_test")].source == \
+        release().cells[index_of(release(), "lab00_count_objects_test")].source
+    assert index_of(built, "lab00_request_charge_test") == index_of(built, "lab00_request_charge") + 1
+    assert len(notes) == 2
+
+
+def test_cell_timeout_for_labs_that_start_moto_matches_nbgrader_config():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT / "grading")).load_config()
+    assert config.Execute.timeout == MOTO_TIMEOUT
+    assert cell_timeout(release()) == MOTO_TIMEOUT
+    assert cell_timeout(lean()) == 30          # no mock: nbgrader's default
+    assert cell_timeout(release(), 12) == 12
+
+
+@pytest.mark.notebook
+def test_check_reports_each_exercise_and_never_touches_the_file(tmp_path):
+    path = _partial(tmp_path)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    proc = subprocess.run([str(Path(sys.executable).parent / "serverless-lab"), "check", str(path)], capture_output=True,
+                          text=True, env=tool_env(), timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    lines = [ln for ln in out.splitlines() if "Exercise" in ln]
+    assert "passed" in lines[0] and "passed" in lines[1]   # visible tests only: one page is enough
+    assert "not attempted" in lines[2]
+    assert "Points so far: 4 / 6" in out
+    assert "hint:" in out
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert list(path.parent.iterdir()) == [path]   # nothing written next to it either
+
+
+@pytest.mark.notebook
+def test_check_shows_assertion_message_and_hint(tmp_path):
+    from serverless_lab.grading.check import check_notebook, format_check
+
+    nb = lean("def request_charge(requests_per_month):\n    return requests_per_month * 0.20 / 1_000_000\n")
+    path = write(tmp_path, "me", nb)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    result = check_notebook(path)
+    ex3 = result.exercises[2]
+    assert ex3.status == "failed"
+    assert ex3.message == "AssertionError: the first million requests a month are free"
+    assert ex3.hint
+    text = format_check(result)
+    assert "the first million requests a month are free" in text and "hint:" in text
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_check_rejects_what_is_not_a_lab(tmp_path):
+    from serverless_lab.grading.check import check_notebook
+
+    other = tmp_path / "mine.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), other)
+    with pytest.raises(LabError, match="not one of the course's labs"):
+        check_notebook(other)
+    with pytest.raises(LabError, match="No notebook"):
+        check_notebook(tmp_path / "nothing.ipynb")
+
+
+@pytest.mark.notebook
+def test_progress_table_and_cache(tmp_path):
+    from serverless_lab.grading.progress import format_progress, progress
+
+    folder = tmp_path / "labs"
+    nb = lean()
+    write(folder.parent, "labs", nb)      # labs/lab00-welcome/lab00-welcome.ipynb, exercise 3 solved
+    cache = tmp_path / "cache"
+    rows = progress(folder, cache_dir=cache)
+    lab0 = next(r for r in rows if r.lab == LAB)
+    assert (lab0.passed, lab0.total, lab0.score, lab0.state, lab0.cached) == (1, 3, 2.0, "in progress", False)
+    assert all(r.state == "no notebook" for r in rows if r.lab != LAB)
+    again = next(r for r in progress(folder, cache_dir=cache) if r.lab == LAB)
+    assert again.cached and again.score == 2.0
+    text = format_progress(rows)
+    assert LAB in text and "1 / 3" in text and "Total" in text
+
+
+def test_progress_untouched_release_needs_no_kernel(tmp_path):
+    from serverless_lab.grading.progress import progress
+
+    rows = progress(ROOT / "labs", use_cache=False)
+    assert all(r.state in ("not started", "no notebook") for r in rows)
+
+
+@pytest.mark.notebook
+def test_nbgrader_validate_still_works(tmp_path):
+    """The Validate button runs `nbgrader validate`: our tooling must not break it."""
+    nb = lean()
+    path = write(tmp_path, "me", nb)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)], capture_output=True,
+                          text=True, env=tool_env(), timeout=300, cwd=ROOT / "grading")
+    out = proc.stdout + proc.stderr
+    assert "VALIDATION FAILED" in out or "failed" in out.lower(), out[-2000:]
+    good = write(tmp_path, "me2", release())
+    answer_nb = nbformat.read(good, as_version=4)
+    assert answer_nb.cells   # the released notebook is readable by nbgrader's validator as well
