@@ -107,6 +107,9 @@ def test_logs_show_cold_then_warm_start(aws, unique):
     assert fields[2].startswith("Billed Duration: ") and fields[3] == "Memory Size: 128 MB"
     assert fields[4].startswith("Max Memory Used: ") and fields[5].startswith("Init Duration: ")
     assert "Init Duration" not in reports[1]
+    rec = aws.extension("lambda").trace.filter(function_name=name).records()[0]
+    assert fields[2] == f"Billed Duration: {rec.billed_ms} ms"     # INIT billed since 2025-08-01
+    assert rec.billed_ms >= rec.duration_ms + rec.init_duration_ms
     stream = boto3.client("logs").describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"][0]
     day, ver_hex = stream["logStreamName"].rsplit("/", 1)
     assert len(day) == 10 and ver_hex.startswith("[$LATEST]") and len(ver_hex) == len("[$LATEST]") + 32

@@ -45,7 +45,9 @@ def billed_ms(duration_ms: float) -> int:
 def report_line(request_id: str, duration_ms: float, memory_mb: int, max_used_mb: int,
                 init_ms: float | None = None, status: str | None = None,
                 error_type: str | None = None) -> str:
-    billed = billed_ms(duration_ms)
+    # since 2025-08-01 the INIT phase of on-demand environments is billed too, and the REPORT
+    # line's Billed Duration includes it (https://aws.amazon.com/lambda/pricing/)
+    billed = billed_ms(duration_ms + (init_ms or 0.0))
     line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms"
             f"\tMemory Size: {memory_mb} MB\tMax Memory Used: {max_used_mb} MB")
     if init_ms is not None:
