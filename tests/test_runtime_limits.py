@@ -164,7 +164,7 @@ def test_parallel_invocations_get_separate_environments(aws, unique):
     create(lam, name, """
         import os, time
         def handler(event, context):
-            time.sleep(0.3)
+            time.sleep(1.0)     # long enough that the five calls overlap even on a busy machine
             return os.getpid()
     """)
     with ThreadPoolExecutor(5) as pool:
@@ -203,7 +203,7 @@ def test_account_limit_throttles_the_overflow(unique):
     with mock_aws(account_concurrency=2) as session:
         lam = boto3.client("lambda", config=NO_RETRY)
         name = unique("acct")
-        create(lam, name, "import time\ndef handler(e, c):\n    time.sleep(0.5)\n    return 1\n")
+        create(lam, name, "import time\ndef handler(e, c):\n    time.sleep(1.0)\n    return 1\n")
 
         def call(_):
             try:
@@ -225,7 +225,7 @@ def test_account_limit_throttles_the_overflow(unique):
 def test_provisioned_concurrency_has_no_cold_start(aws, unique):
     lam = boto3.client("lambda", config=NO_RETRY)
     name = unique("prov")
-    create(lam, name, "import os, time\ndef handler(e, c):\n    time.sleep(0.3)\n"
+    create(lam, name, "import os, time\ndef handler(e, c):\n    time.sleep(1.0)\n"
                       "    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n")
     version = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
