@@ -1,0 +1,114 @@
+"""Grading a class: `serverless-lab grade` (parallel) against plain sequential `nbgrader autograde`.
+
+Both grade the same N submissions of lab 00 (half blank releases, half solved), in the same
+run, on this machine. nbgrader gets a private course folder (its own gradebook) built from
+solutions/; `serverless-lab grade` reads the same submissions. Reported: wall times, the
+speed-up (target >= 1.7x on 2 cores), notebooks per minute, and whether both graders gave
+every student the same score.
+
+SERVERLESS_LAB_BENCH_N overrides N (default 20).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from bench.common import Figure
+from serverless_lab.grading.course import course_root, tool_env
+from serverless_lab.grading.source import is_grade, strip_hidden
+
+LAB = "lab00-welcome"
+
+
+def _student_notebooks(root: Path) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """(blank, solved) as a student would submit them: the release, and the release with answers."""
+    blank = nbformat.read(root / "labs" / LAB / f"{LAB}.ipynb", as_version=4)
+    sol = nbformat.read(root / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
+    answers = {(c.metadata.get("nbgrader") or {}).get("grade_id"): c.source for c in sol.cells
+               if (c.metadata.get("nbgrader") or {}).get("solution")}
+    solved = nbformat.reads(nbformat.writes(blank), as_version=4)
+    for cell in solved.cells:
+        gid = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+        elif is_grade(cell):
+            cell.source = strip_hidden(cell.source)
+    return blank, solved
+
+
+def _course(tmp: Path, root: Path, n: int) -> Path:
+    """A private nbgrader course: solutions/<lab>, grading/nbgrader_config.py, N submissions."""
+    course = tmp / "course"
+    shutil.copytree(root / "solutions" / LAB, course / "solutions" / LAB)
+    (course / "grading").mkdir(parents=True)
+    shutil.copy(root / "grading" / "nbgrader_config.py", course / "grading" / "nbgrader_config.py")
+    blank, solved = _student_notebooks(root)
+    for i in range(n):
+        folder = course / "grading" / "submitted" / f"student{i:02d}" / LAB
+        folder.mkdir(parents=True)
+        nbformat.write(solved if i % 2 else blank, folder / f"{LAB}.ipynb")
+        (folder / "timestamp.txt").write_text("2026-11-22 12:00:00.000000 UTC")
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force",
+                           "--log-level=ERROR"], cwd=course / "grading", env=tool_env(),
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    return course
+
+
+def _nbgrader_scores(course: Path) -> dict[str, float]:
+    out = course / "grading" / "nbgrader-grades.csv"
+    subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=ERROR",
+                    f"--to={out}"], cwd=course / "grading", env=tool_env(),
+                   capture_output=True, text=True, timeout=600, check=True)
+    return {r["student_id"]: float(r["score"]) for r in csv.DictReader(out.open())}
+
+
+def run() -> list[Figure]:
+    from serverless_lab.grading.grade import grade
+
+    n = int(os.environ.get("SERVERLESS_LAB_BENCH_N", "20"))
+    root = course_root()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        course = _course(Path(tmp), root, n)
+        subs = course / "grading" / "submitted"
+
+        t0 = time.perf_counter()
+        report = grade(subs, Path(tmp) / "ours", workers=cores, quiet=True)
+        ours = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB, "--force", "--log-level=ERROR"],
+                              cwd=course / "grading", env=tool_env(), capture_output=True, text=True, timeout=7200)
+        theirs = time.perf_counter() - t0
+        if proc.returncode:
+            raise RuntimeError("nbgrader autograde failed: " + proc.stderr[-2000:])
+
+        mine = {r.student: r.score for r in report.results}
+        nbg = _nbgrader_scores(course)
+        agree = sum(1 for s in mine if s in nbg and abs(mine[s] - nbg[s]) < 1e-9) / max(1, len(mine))
+    ratio = theirs / ours
+    return [
+        Figure(f"grading: serverless-lab grade, {n} x {LAB}, {cores} cores", ours, "s"),
+        Figure(f"grading: nbgrader autograde (sequential), {n} x {LAB}", theirs, "s"),
+        Figure("grading: speed-up over sequential nbgrader", ratio, "x", ">= 1.7x on 2 cores",
+               ratio >= 1.7 if cores >= 2 else None),
+        Figure("grading: serverless-lab grade throughput", n / ours * 60, "nb/min"),
+        Figure("grading: nbgrader autograde throughput", n / theirs * 60, "nb/min"),
+        Figure("grading: students given the same score by both", agree, "fraction", "= 1.0", agree == 1.0),
+    ]
+
+
+if __name__ == "__main__":
+    for fig in run():
+        print(fig.row())
