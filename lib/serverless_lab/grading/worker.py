@@ -83,19 +83,175 @@ def run_in_subprocess(job: Job, budget: float = 3600.0) -> JobResult:
     return _failed(job, f"the grading process ended without a result ({tail[0][:300]}); scored 0")
 
 
-def run_parallel(jobs: list[Job], workers: int, on_done=None) -> list[JobResult]:  # noqa: ANN001
-    """Up to `workers` worker processes at a time (threads only wait on them); results in job order."""
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+class Zygote:
+    """A worker process that has imported the grading stack once and forks a fresh child per job.
 
+    Importing nbformat/nbclient/nbconvert costs seconds on a busy machine; a fork costs
+    milliseconds. Every job still runs in its own new process (isolation is unchanged); the
+    zygote only waits for it, and as a subreaper ends whatever the job left running.
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "serverless_lab.grading.worker", "--serve"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+        return self.proc
+
+    def run(self, job: Job, budget: float = 3600.0) -> JobResult:
+        import threading
+
+        token = os.urandom(16).hex()
+        proc = self._start()
+        t0 = time.monotonic()
+        timer = threading.Timer(budget, self.kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            proc.stdin.write((json.dumps({"token": token, "job": job_to_json(job)}) + "\n").encode())
+            proc.stdin.flush()
+            for raw in proc.stdout:
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and data.pop("token", None) == token:
+                    if data.get("key") != job.key:
+                        return _failed(job, data.get("error", "the grading process failed"))
+                    result = result_from_dict(data)
+                    result.seconds = time.monotonic() - t0
+                    return result
+        except (BrokenPipeError, OSError):
+            pass
+        finally:
+            timer.cancel()
+        self.kill()
+        why = (f"grading took longer than {budget:.0f} s and was stopped" if time.monotonic() - t0 >= budget
+               else "the grading process ended without a result; scored 0")
+        return _failed(job, why)
+
+    def kill(self) -> None:
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            import psutil
+
+            try:
+                doomed = psutil.Process(self.proc.pid).children(recursive=True)
+            except psutil.Error:
+                doomed = []
+            for p in doomed:
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait()
+        self.proc = None
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+        self.proc = None
+
+
+def run_parallel(jobs: list[Job], workers: int, on_done=None) -> list[JobResult]:  # noqa: ANN001
+    """Up to `workers` jobs at a time, each in its own process; results in job order."""
+    import queue
+    import threading
+
+    pending: queue.Queue[Job] = queue.Queue()
+    for job in jobs:
+        pending.put(job)
     results: dict[str, JobResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grading") as ex:
-        futures = {ex.submit(run_in_subprocess, job): job for job in jobs}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[futures[fut].key] = res
-            if on_done:
-                on_done(res)
+    lock = threading.Lock()
+
+    def slot() -> None:
+        zygote = Zygote()
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                res = zygote.run(job)
+                with lock:
+                    results[job.key] = res
+                    if on_done:
+                        on_done(res)
+        finally:
+            zygote.close()
+
+    threads = [threading.Thread(target=slot, name=f"grading-{i}", daemon=True)
+               for i in range(max(1, min(workers, len(jobs))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return [results[j.key] for j in jobs]
+
+
+def _child(job: Job, token: str, out_fd: int) -> None:
+    """In the forked child: run the job, write its JSON result, never return."""
+    code = 0
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)              # the next jobs' lines are not the kernel's to read
+        out = os.fdopen(out_fd, "w")
+        make_subreaper()
+        try:
+            result = run_job(job)
+        except Exception as err:  # noqa: BLE001
+            result = _failed(job, f"the grader failed on this submission: {type(err).__name__}: {err}")
+        finally:
+            end_children()
+        data = asdict(result)
+        data["token"] = token
+        out.write("\n" + json.dumps(data) + "\n")
+        out.flush()
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve() -> int:
+    """The zygote: import once, then fork one child per job line on stdin."""
+    import nbclient  # noqa: F401 - imported before forking, so children start warm
+    import nbconvert  # noqa: F401
+    import nbgrader.utils  # noqa: F401
+
+    from .source import source_lab  # noqa: F401
+
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    make_subreaper()
+    for line in sys.stdin:
+        try:
+            msg = json.loads(line)
+            token, job = msg["token"], job_from_json(msg["job"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        os.set_inheritable(out_fd, False)
+        pid = os.fork()
+        if pid == 0:
+            _child(job, token, os.dup(out_fd))
+        _, status = os.waitpid(pid, 0)
+        end_children()
+        if status != 0:  # the child died before writing its result
+            os.write(out_fd, ("\n" + json.dumps({"token": token, "error":
+                     f"the grading process for this submission died (status {status}); scored 0"}) + "\n").encode())
+    return 0
 
 
 def main() -> int:
@@ -118,4 +274,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if "--serve" in sys.argv[1:] else main())
