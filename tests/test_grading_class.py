@@ -157,6 +157,8 @@ def test_feedback_html_per_student(graded):
     assert "forged" not in text and "Score: 6 / 6" in text
     assert (graded["out"] / "feedback" / "partial" / LAB / f"{LAB}.html").is_file()
     assert (graded["out"] / "grade-report.json").is_file()
+    # nbgrader's own files travel with the feedback, so `nbgrader release_feedback` can hand it back
+    assert (fb.parent / "timestamp.txt").read_text().startswith("2026-11-20")
 
 
 def test_summary_table(graded):

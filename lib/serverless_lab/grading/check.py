@@ -45,7 +45,8 @@ def sibling_files(folder: Path, skip: Path | None = None, notes: list[str] | Non
     files: dict[str, bytes] = {}
     total = 0
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix == ".ipynb" or path == skip:
+        if not path.is_file() or path.suffix == ".ipynb" or path == skip or \
+                path.name in ("timestamp.txt", "submission_secret.txt"):
             continue
         parts = path.relative_to(folder).parts
         if any(part.startswith(".") or part == "__pycache__" for part in parts):

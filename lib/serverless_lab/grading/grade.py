@@ -33,6 +33,8 @@ from .course import course_root, lab_names
 from .jobs import Job, JobResult
 from .source import source_lab
 
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+extras: dict[str, dict[str, bytes]] = {}   # per submission, nbgrader's own small files
 CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                "raw_score", "late_submission_penalty", "score", "max_score"]
 
@@ -58,6 +60,7 @@ def collect(submissions: Path, root: Path, timeout: int | None = None) -> tuple[
     jobs: list[Job] = []
     stamps: dict[str, str] = {}
     prints: dict[Path, tuple] = {}
+    extras.clear()
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     submitted_labs = {d.name for s in students for d in s.iterdir() if d.is_dir() and d.name in known}
     for student in students:
@@ -83,6 +86,9 @@ def collect(submissions: Path, root: Path, timeout: int | None = None) -> tuple[
                              + ", ".join(p.name for p in notebooks if p != chosen))
             if (lab_dir / "timestamp.txt").is_file():
                 stamps[key] = (lab_dir / "timestamp.txt").read_text(errors="replace").strip()[:64]
+            for keep in NBGRADER_FILES:  # copied next to the feedback: `nbgrader release_feedback` reads them
+                if (lab_dir / keep).is_file() and (lab_dir / keep).stat().st_size < 4096:
+                    extras.setdefault(key, {})[keep] = (lab_dir / keep).read_bytes()
             raw = None
             if chosen is not None:
                 prints[chosen] = _fingerprint(chosen)
@@ -191,6 +197,8 @@ def grade(submissions_dir: str | os.PathLike[str], output_dir: str | os.PathLike
         target = out / "feedback" / r.student / (r.lab or "unknown") / (Path(r.notebook_name).stem + ".html")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(r.html, encoding="utf-8")
+        for name, data in extras.get(r.key, {}).items():
+            (target.parent / name).write_bytes(data)
         report.feedback[r.key] = target
     (out / "grade-report.json").write_text(json.dumps(
         {"submissions": str(subs), "altered": report.altered,
