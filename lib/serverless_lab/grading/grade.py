@@ -4,16 +4,16 @@ Why not `nbgrader autograde` per student in parallel processes? It needs a grade
 database per process (SQLite does not take concurrent writers well) and a merge, it stops a
 student's whole submission on a notebook it cannot parse or a kernel that dies, and its
 per-run start-up (traitlets config, database, alembic) costs seconds per student. Instead
-each submission is one job in a process pool: the notebook's bytes are read once by this
-process, rebuilt around the source's locked cells as nbgrader's OverwriteCells does (hidden
+each submission is one job, run in a fresh process forked from a warm worker (worker.py; as
+many at once as there are cores): the notebook's bytes are read once by this process, rebuilt around the source's locked cells as nbgrader's OverwriteCells does (hidden
 tests included, deleted test cells put back), run in a fresh kernel in a private temporary
 folder with nbgrader's cell timeout, and scored with nbgrader's own `determine_grade`. The
 output is nbgrader's: grades.csv with `nbgrader export`'s columns and feedback HTML in
 nbgrader's feedback layout (<out>/feedback/<student>/<lab>/<notebook>.html).
 
 Students are isolated from each other by process and folder, and grades cannot be written
-by a kernel: results travel back through the pool, and every file is written by this
-process after all kernels (and anything they started) have ended.
+by a kernel: results travel back as JSON through a private pipe, and every file is written by
+this process after all kernels (and anything they started) have ended.
 """
 
 from __future__ import annotations

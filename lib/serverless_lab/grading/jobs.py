@@ -155,8 +155,21 @@ def score_run(src: SourceLab, nb: nbformat.NotebookNode, run, timeout: int) -> l
     return results
 
 
+_EXPORTER = None
+
+
+def html_exporter():  # noqa: ANN201
+    """One HTMLExporter per process (its templates load once; the warm worker makes it before forking)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter()
+        _EXPORTER.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm")]))
+    return _EXPORTER
+
+
 def _render_html(nb: nbformat.NotebookNode, result: JobResult) -> str:
-    from nbconvert import HTMLExporter
 
     rows = "\n".join(f"| {e.title} | {e.status} | {e.points:g} / {e.max_points:g} | {e.message.replace('|', '/')} |"
                      for e in result.exercises)
@@ -166,7 +179,7 @@ def _render_html(nb: nbformat.NotebookNode, result: JobResult) -> str:
         f"| Exercise | Result | Points | Details |\n|---|---|---|---|\n{rows}\n" + (f"\n**Notes**{notes}\n" if notes else ""))
     shown = nbformat.from_dict(json.loads(json.dumps(nb)))
     shown.cells.insert(0, head)
-    body, _ = HTMLExporter().from_notebook_node(shown)
+    body, _ = html_exporter().from_notebook_node(shown)
     return body
 
 
@@ -198,7 +211,7 @@ def run_job(job: Job) -> JobResult:
     nb, notes = assemble(sub, src.nb, hidden=job.hidden)
     result.notes += notes
     timeout = cell_timeout(nb, job.timeout)
-    work = Path(tempfile.mkdtemp(prefix="serverless-lab-run-"))
+    work = Path(tempfile.mkdtemp(prefix="serverless-lab-run-")).resolve()
     try:
         os.chmod(work, 0o700)
         for name, data in job.extra_files.items():

@@ -231,7 +231,10 @@ def serve() -> int:
     import nbconvert  # noqa: F401
     import nbgrader.utils  # noqa: F401
 
+    from .jobs import html_exporter
     from .source import source_lab  # noqa: F401
+
+    html_exporter()
 
     out_fd = os.dup(1)
     os.dup2(2, 1)
