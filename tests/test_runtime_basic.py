@@ -226,7 +226,7 @@ def test_bad_input_errors(aws, unique):
         (dict(FunctionName=name, Qualifier="noalias"), "ResourceNotFoundException", 404),
         (dict(FunctionName=name, Payload=b"not json"), "InvalidRequestContentException", 400),
         (dict(FunctionName=name, Payload=b'"' + b"x" * (6 * 1024 * 1024) + b'"'), "RequestTooLargeException", 413),
-        (dict(FunctionName=name, InvocationType="Event", Payload=b'"' + b"x" * (256 * 1024) + b'"'),
+        (dict(FunctionName=name, InvocationType="Event", Payload=b'"' + b"x" * (1024 * 1024) + b'"'),
          "RequestTooLargeException", 413),
     ]
     for kwargs, code, status in cases:
@@ -234,9 +234,13 @@ def test_bad_input_errors(aws, unique):
             lam.invoke(**kwargs)
         assert err.value.response["Error"]["Code"] == code, kwargs.get("Qualifier")
         assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    # 300 KB is fine asynchronously since the 1 MB limit of October 2025
+    assert lam.invoke(FunctionName=name, InvocationType="Event",
+                      Payload=b'"' + b"x" * (300 * 1024) + b'"')["StatusCode"] == 202
+    aws.extension("lambda").wait_idle(30)
     # DryRun validates only
     assert lam.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
-    assert not aws.extension("lambda").trace.filter(function_name=name).records()
+    assert [r.invocation_type for r in aws.extension("lambda").trace.filter(function_name=name).records()] == ["Event"]
 
 
 def test_unsupported_runtime_is_refused_with_the_supported_list(aws, unique):

@@ -312,3 +312,19 @@ def test_cloudwatch_metrics_show_invocations_errors_and_throttles(aws, unique):
 
     assert total("Invocations") == 2 and total("Errors") == 1 and total("Throttles") == 1
     assert total("ConcurrentExecutions", "Maximum") >= 1
+
+
+def test_reserved_concurrency_keeps_100_unreserved(aws, unique):
+    """AWS refuses a reservation that leaves fewer than 100 unreserved executions."""
+    lam = boto3.client("lambda", config=NO_RETRY)
+    first, second = unique("res-a"), unique("res-b")
+    create(lam, first, "def handler(e, c):\n    return 1\n")
+    create(lam, second, "def handler(e, c):\n    return 1\n")
+    with pytest.raises(ClientError) as err:
+        lam.put_function_concurrency(FunctionName=first, ReservedConcurrentExecutions=950)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "minimum value of [100]" in err.value.response["Error"]["Message"]
+    lam.put_function_concurrency(FunctionName=first, ReservedConcurrentExecutions=800)
+    with pytest.raises(ClientError):
+        lam.put_function_concurrency(FunctionName=second, ReservedConcurrentExecutions=101)
+    lam.put_function_concurrency(FunctionName=second, ReservedConcurrentExecutions=100)

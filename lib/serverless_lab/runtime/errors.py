@@ -18,7 +18,9 @@ from ..errors import LabError
 
 SUPPORTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024      # 6,291,456 bytes (request and response)
-ASYNC_PAYLOAD_LIMIT = 256 * 1024          # 262,144 bytes
+# 1 MB since October 2025 (was 256 KB): AWS Compute Blog, "More room to build: serverless
+# services now support payloads up to 1 MB".
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024         # 1,048,576 bytes
 
 
 class UnsupportedRuntimeError(LabError):

@@ -316,6 +316,25 @@ def install(rt: LambdaRuntime) -> ExitStack:
             config["DeadLetterConfig"] = {"TargetArn": dlc["TargetArn"]}
         return config
 
+    def put_function_concurrency(self, function_name, reserved_concurrency):
+        # AWS keeps at least 100 (or the whole limit, if lower) unreserved for other functions.
+        # moto checks this only when MOTO_LAMBDA_CONCURRENCY_QUOTA is set; we check it against
+        # the runtime's account limit. https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        from moto.awslambda.exceptions import InvalidParameterValueException
+
+        fn = self.get_function(function_name)
+        limit = rt.account_concurrency
+        minimum = min(100, limit)
+        others = sum(int(f.reserved_concurrency) for f in self.list_functions()
+                     if f.reserved_concurrency and f.function_name != fn.function_name)
+        if limit - int(reserved_concurrency) - others < minimum:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{minimum}].")
+        return orig_put_conc(self, fn.function_name, reserved_concurrency)
+
+    orig_put_conc = LambdaBackend.put_function_concurrency
+    stack.enter_context(mock.patch.object(LambdaBackend, "put_function_concurrency", put_function_concurrency))
     stack.enter_context(mock.patch.object(LambdaBackend, "create_function", create_function))
     stack.enter_context(mock.patch.object(LambdaBackend, "delete_function", delete_function))
     stack.enter_context(mock.patch.object(LambdaFunction, "update_function_code", update_function_code))
