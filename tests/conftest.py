@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import serverless_lab  # noqa: F401  (first: it skips a slow optional import of jsonschema's)
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SERVERLESS_LAB_ROOT", str(ROOT))
 # Never let a test reach a real account, whatever the developer's shell holds.

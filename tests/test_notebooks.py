@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import ROOT, released_notebooks, solution_notebooks
-from serverless_lab.grading.course import tool_env
+from serverless_lab.grading.course import nbgrader_cmd, tool_env
 from serverless_lab.grading.notebook_run import execute, score
 
 SOLUTIONS = solution_notebooks()
@@ -79,9 +78,9 @@ def test_blank_release_scores_zero(path):
 
 def test_released_labs_match_solutions(tmp_path):
     """Regenerate every lab into a temporary release folder and compare with labs/."""
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", "--force", "--log-level=ERROR",
-           f"--CourseDirectory.release_directory={tmp_path / 'release'}",
-           f"--CourseDirectory.db_url=sqlite:///{tmp_path / 'gradebook.db'}"]
+    cmd = nbgrader_cmd("generate_assignment", "--force", "--log-level=ERROR",
+                       f"--CourseDirectory.release_directory={tmp_path / 'release'}",
+                       f"--CourseDirectory.db_url=sqlite:///{tmp_path / 'gradebook.db'}")
     for lab in sorted({p.parent.name for p in SOLUTIONS}):
         proc = subprocess.run([*cmd, lab], cwd=ROOT / "grading", capture_output=True, text=True,
                               env=tool_env(), timeout=300)

@@ -4,6 +4,10 @@
 runs real handler code, plus visualisers, a scaling simulator, prices and grading helpers.
 """
 
+from . import _speedups
+
+_speedups.apply()
+
 from .cloud import current_session, mock_aws, start_lab
 from .errors import LabError
 

@@ -36,3 +36,13 @@ def tool_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return env
+
+
+def nbgrader_cmd(*args: str) -> list[str]:
+    """Command line that runs nbgrader with this interpreter, minus a slow optional import.
+
+    Same as ``python -m nbgrader ARGS`` (see serverless_lab._speedups for what it skips).
+    """
+    boot = ("import sys, serverless_lab._speedups as s; s.apply(); "
+            "from nbgrader.apps.nbgraderapp import main; sys.exit(main())")
+    return [sys.executable, "-c", boot, *args]

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from ..errors import LabError
-from .course import course_root, lab_names, tool_env
+from .course import course_root, lab_names, nbgrader_cmd, tool_env
 
 
 def _locally_modified(root: Path, lab: str) -> list[Path]:
@@ -48,8 +47,7 @@ def release(labs: list[str] | None = None, force: bool = False, quiet: bool = Fa
         for path in edited:
             if path.exists():
                 shutil.copy2(path, path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}"))
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", lab, "--force",
-               "--log-level=WARN"]
+        cmd = nbgrader_cmd("generate_assignment", lab, "--force", "--log-level=WARN")
         proc = subprocess.run(cmd, cwd=root / "grading", capture_output=True, text=True, env=tool_env())
         if proc.returncode != 0:
             raise LabError(f"nbgrader could not release {lab}:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}",
