@@ -165,8 +165,20 @@ class FargateEngine:
 
     # -- activation ---------------------------------------------------------------------------
     def start(self) -> FargateEngine:
-        from moto.ecs.models import EC2ContainerServiceBackend as Backend
+        from ..cloud.lazy import when_imported
 
+        # Patch ECS when moto first loads it (importing it here would cost seconds per start).
+        self._hook = when_imported("moto.ecs.models", self._patch_ecs)
+        self._launcher = threading.Thread(target=self._launch_loop, name="serverless-lab-fargate", daemon=True)
+        self._launcher.start()
+        self._publish_clock()
+        self._publisher = threading.Thread(target=self._publish_loop, name="serverless-lab-fargate-clock",
+                                           daemon=True)
+        self._publisher.start()
+        return self
+
+    def _patch_ecs(self, module: Any) -> None:
+        Backend = module.EC2ContainerServiceBackend  # noqa: N806
         engine = self
         original_register = Backend.register_task_definition
         original_run = Backend.run_task
@@ -227,15 +239,10 @@ class FargateEngine:
             mock.patch.object(Backend, "stop_task", stop_task),
             mock.patch.object(Backend, "_calculate_task_resource_requirements", staticmethod(requirements)),
         ]
+        if self._stopped:
+            return
         for p in self._patches:
             p.start()
-        self._launcher = threading.Thread(target=self._launch_loop, name="serverless-lab-fargate", daemon=True)
-        self._launcher.start()
-        self._publish_clock()
-        self._publisher = threading.Thread(target=self._publish_loop, name="serverless-lab-fargate-clock",
-                                           daemon=True)
-        self._publisher.start()
-        return self
 
     def _publish_clock(self) -> None:
         """Write the lab clock where task processes read it (see :mod:`.taskclock`)."""
@@ -256,6 +263,8 @@ class FargateEngine:
     def stop(self) -> None:
         """Kill every task process group, stop the threads, undo the patches."""
         self._stopped = True
+        if getattr(self, "_hook", None) is not None:
+            self._hook.cancel()
         with self._lock:
             runs = list(self.runs.values())
             for run in runs:
