@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
 from .errors import LabError
-
-Runner = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Runner]]] = {}
-
-
-def command(name: str, help: str):
-    """Register a sub-command: the decorated function sets up its parser and returns the runner."""
-    def register(setup: Callable[[argparse.ArgumentParser], Runner]):
-        COMMANDS[name] = (help, setup)
-        return setup
-    return register
+from .subcommands import COMMANDS, command
 
 
 @command("doctor", "check this machine: versions, extensions, a mock round-trip, stray credentials")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import command
+from ..subcommands import command
 
 
 @command("check", "run your lab notebook the way the grader will (visible tests only); never modifies it")
@@ -55,18 +55,3 @@ def _grade(p: argparse.ArgumentParser):
         sys.stdout.flush()
         return 0
     return run
-
-
-def _also_register_in_main() -> None:
-    """`python -m serverless_lab.cli` runs the CLI as __main__, a second copy of the module whose
-    registry this file's imports do not reach: copy our sub-commands there too."""
-    main_mod = sys.modules.get("__main__")
-    registry = getattr(main_mod, "COMMANDS", None)
-    if isinstance(registry, dict) and main_mod is not sys.modules.get("serverless_lab.cli"):
-        from ..cli import COMMANDS
-
-        for name in ("check", "progress", "grade"):
-            registry.setdefault(name, COMMANDS[name])
-
-
-_also_register_in_main()
