@@ -33,10 +33,10 @@ lab: setup
 	cd labs && ../$(BIN)/jupyter lab --ServerApp.root_dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) lab00-welcome/lab00-welcome.ipynb
 
 test: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not notebook and not browser"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not notebook and not browser"
 
 release: setup
 	$(BIN)/serverless-lab release $(if $(FORCE),--force,)
