@@ -15,22 +15,10 @@ from serverless_lab.aurora import capacity_history, cluster_cost, current_capaci
 
 
 
-_BOTO = None
-
-
-def _reuse_boto3_session() -> None:
-    """moto gives every mock a fresh boto3 default session, which re-reads the service models
-    (about a second per test); tests share one so they stay fast. Behaviour is unchanged."""
-    global _BOTO
-    import boto3
-
-    _BOTO = _BOTO or boto3.Session()
-    boto3.DEFAULT_SESSION = _BOTO
 
 @pytest.fixture
 def aws():
     with mock_aws(extensions=["aurora"]) as session:
-        _reuse_boto3_session()
         yield session
 
 
@@ -277,7 +265,6 @@ def test_no_pause_when_min_capacity_is_above_zero(aws):
 
 def test_resume_mode_fast_forward():
     with mock_aws(extensions=["aurora"], aurora_resume="fast_forward") as aws:
-        _reuse_boto3_session()
         db = Db(aws, min_acu=0, max_acu=2)
         aws.clock.advance(400)
         assert current_capacity(db.name)["state"] == "paused"

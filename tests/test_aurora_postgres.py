@@ -36,17 +36,6 @@ def _free_port() -> int:
 
 
 
-_BOTO = None
-
-
-def _reuse_boto3_session() -> None:
-    """moto gives every mock a fresh boto3 default session, which re-reads the service models
-    (about a second per test); tests share one so they stay fast. Behaviour is unchanged."""
-    global _BOTO
-    import boto3
-
-    _BOTO = _BOTO or boto3.Session()
-    boto3.DEFAULT_SESSION = _BOTO
 
 @pytest.fixture(scope="module")
 def postgres_dsn():
@@ -86,7 +75,6 @@ def postgres_dsn():
 @pytest.fixture
 def db(postgres_dsn):
     with mock_aws(extensions=["aurora"], aurora_postgres_dsn=postgres_dsn) as aws:
-        _reuse_boto3_session()
         name = f"pg-{uuid.uuid4().hex[:8]}"
         arn = aws.client("rds").create_db_cluster(
             DBClusterIdentifier=name, Engine="aurora-postgresql", DatabaseName="app", MasterUsername="postgres",

@@ -19,22 +19,10 @@ ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 
 
 
-_BOTO = None
-
-
-def _reuse_boto3_session() -> None:
-    """moto gives every mock a fresh boto3 default session, which re-reads the service models
-    (about a second per test); tests share one so they stay fast. Behaviour is unchanged."""
-    global _BOTO
-    import boto3
-
-    _BOTO = _BOTO or boto3.Session()
-    boto3.DEFAULT_SESSION = _BOTO
 
 @pytest.fixture
 def aws():
     with mock_aws(extensions=["fargate"]) as session:
-        _reuse_boto3_session()
         yield session
 
 
@@ -230,7 +218,6 @@ def test_container_overrides_command_and_environment(aws):
 
 def test_no_process_outlives_the_session():
     with mock_aws(extensions=["fargate"]) as aws:
-        _reuse_boto3_session()
         ecs, logs, cluster, family, group = _setup(aws, """
             import subprocess, sys, time
             child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])

@@ -46,6 +46,24 @@ def _merge(base: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]
     return out
 
 
+_boto_sessions: dict[str, Any] = {}
+
+
+def _reuse_boto3_session(region: str) -> None:
+    """Give boto3 a default session shared by every mocked world of this process.
+
+    moto empties ``boto3.DEFAULT_SESSION`` at each start, so the first client of every new world
+    re-reads the service models (about a second). Inside a mock the credentials are always the
+    same fake ones, so one session per region is safe to share; moto puts the user's own default
+    session back when it stops.
+    """
+    import boto3
+
+    if region not in _boto_sessions:
+        _boto_sessions[region] = boto3.session.Session(region_name=region)
+    boto3.DEFAULT_SESSION = _boto_sessions[region]
+
+
 class MockSession:
     """A mocked AWS world: use as a context manager, a decorator, or with start()/stop().
 
@@ -165,6 +183,7 @@ class MockSession:
             return  # the standalone server runs moto and the extensions itself
         self._moto = moto.mock_aws(config=self.moto_config)  # type: ignore[arg-type]
         self._moto.start()
+        _reuse_boto3_session(self.region)
         self._endpoint = SharedEndpoint(self._host, self._port).start()
         self._handles = _extensions.activate_all(self, _extensions.load(self._extension_names))
 
