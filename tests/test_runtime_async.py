@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
-import zipfile
 
 import boto3
 from botocore.exceptions import ClientError
+from lambda_helpers import create
 
 
-def make_zip(src: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", textwrap.dedent(src))
-    return buf.getvalue()
 
 
-def create(lam, name: str, code: str, **kw) -> str:
-    iam = boto3.client("iam")
-    try:
-        role = iam.get_role(RoleName="lambda-role")["Role"]["Arn"]
-    except ClientError:
-        role = iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    return lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                               Code={"ZipFile": make_zip(code)}, **kw)["FunctionArn"]
 
 
 def queue(sqs, name: str) -> tuple[str, str]:

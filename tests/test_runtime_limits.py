@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import textwrap
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -15,25 +14,13 @@ import psutil
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from lambda_helpers import create
 
 NO_RETRY = Config(retries={"total_max_attempts": 1}, max_pool_connections=50)
 
 
-def make_zip(src: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", textwrap.dedent(src))
-    return buf.getvalue()
 
 
-def create(lam, name: str, code: str, **kw) -> None:
-    iam = boto3.client("iam")
-    try:
-        role = iam.get_role(RoleName="lambda-role")["Role"]["Arn"]
-    except ClientError:
-        role = iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": make_zip(code)}, **kw)
 
 
 def invoke(lam, name: str, event=None, **kw):

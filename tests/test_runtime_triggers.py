@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 import time
-import zipfile
 
 import boto3
 from botocore.exceptions import ClientError
+from lambda_helpers import create as _create
 
 
-def make_zip(src: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", textwrap.dedent(src))
-    return buf.getvalue()
 
 
-def role() -> str:
-    iam = boto3.client("iam")
-    try:
-        return iam.get_role(RoleName="lambda-role")["Role"]["Arn"]
-    except ClientError:
-        return iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
 
 
-def create(lam, name: str, code: str, **kw) -> str:
-    return lam.create_function(FunctionName=name, Runtime="python3.12", Role=role(), Handler="app.handler",
-                               Code={"ZipFile": make_zip(code)}, Timeout=10, **kw)["FunctionArn"]
 
 
 def table(ddb, name: str, **kw) -> None:
@@ -202,3 +186,8 @@ def test_function_subscribed_to_its_own_logs_stops_after_16_calls(aws, unique):
     assert lam.invoke(FunctionName=name)["StatusCode"] == 200
     recs = aws.extension("lambda").trace.filter(function_name=name).records()
     assert len(recs) == 17 and {r.trigger for r in recs} == {"invoke", "logs"}
+
+
+def create(lam, name: str, code: str, **kw) -> str:
+    kw.setdefault("Timeout", 10)
+    return _create(lam, name, code, **kw)
