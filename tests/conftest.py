@@ -30,6 +30,15 @@ def aws():
 
 
 @pytest.fixture
+def world():
+    """A mocked world with only the integrations extension: stand-in handlers need no runtime."""
+    from serverless_lab import mock_aws
+
+    with mock_aws(extensions=["integrations"]) as session:
+        yield session
+
+
+@pytest.fixture
 def unique():
     """unique("bucket") -> 'bucket-1a2b3c4d': resource names never collide across tests."""
     return lambda base="res": f"{base}-{uuid.uuid4().hex[:8]}"

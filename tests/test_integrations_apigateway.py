@@ -9,7 +9,6 @@ at the bottom run real handler code from a zip through the local runtime.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import time
 import urllib.error
@@ -22,31 +21,17 @@ import requests
 from moto.awslambda.models import LambdaFunction
 
 from serverless_lab.packaging import lambda_role, zip_code
+from lambda_helpers import runtime_available
 
 REGION = "us-east-1"
 
 
-def _runtime_available() -> bool:
-    """The local Lambda runtime is a separate piece; end-to-end tests need it installed."""
-    if importlib.util.find_spec("serverless_lab.runtime") is None:
-        return False
-    try:
-        return hasattr(importlib.import_module("serverless_lab.runtime"), "activate")
-    except Exception:  # noqa: BLE001 - a half-written runtime counts as absent
-        return False
 
 
-HAS_RUNTIME = _runtime_available()
+HAS_RUNTIME = runtime_available()
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-@pytest.fixture
-def world():
-    """A mocked world with only this extension: the stand-in handler needs no runtime."""
-    from serverless_lab import mock_aws
-
-    with mock_aws(extensions=["integrations"]) as session:
-        yield session
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ last tests run real handler code through the local runtime.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import time
 from datetime import datetime, timezone
@@ -22,26 +20,13 @@ from moto.awslambda.models import LambdaFunction
 from serverless_lab.integrations import matches, parse_schedule, target_input
 from serverless_lab.integrations.schedules import ScheduleExpressionError
 from serverless_lab.packaging import lambda_role, zip_code
+from lambda_helpers import runtime_available
 
 REGION = "us-east-1"
 
 
-def _runtime_available() -> bool:
-    if importlib.util.find_spec("serverless_lab.runtime") is None:
-        return False
-    try:
-        return hasattr(importlib.import_module("serverless_lab.runtime"), "activate")
-    except Exception:  # noqa: BLE001
-        return False
 
 
-@pytest.fixture
-def world():
-    """A mocked world with only this extension: the stand-in handler needs no runtime."""
-    from serverless_lab import mock_aws
-
-    with mock_aws(extensions=["integrations"]) as session:
-        yield session
 
 
 @pytest.fixture
@@ -278,7 +263,7 @@ def test_invalid_schedule_expressions(received, expression):
 
 
 # -- end to end: a real handler through the local runtime --------------------------------------
-@pytest.mark.skipif(not _runtime_available(), reason="serverless_lab.runtime (the local Lambda "
+@pytest.mark.skipif(not runtime_available(), reason="serverless_lab.runtime (the local Lambda "
                     "runtime) is not installed yet; needed to run real handler code")
 def test_e2e_event_and_schedule_run_real_handler(aws, unique):
     bucket = unique("eb-e2e")

@@ -33,12 +33,12 @@ VALID_SIZES: dict[int, tuple[int, ...]] = {
 }
 
 
-def parse_cpu(value: str | int | None) -> int | None:
-    """CPU units from ``"256"``, ``256``, ``"1 vCPU"``, ``"0.25 vcpu"``; None when unparseable."""
+def _parse_size(value: str | int | None, unit: str) -> int | None:
+    """``"512"``/``512`` as is; ``"<x> <unit>"`` (vcpu, gb) × 1024; None when unparseable."""
     if value is None:
         return None
     text = str(value).strip().lower()
-    m = re.fullmatch(r"([0-9.]+)\s*vcpu", text)
+    m = re.fullmatch(rf"([0-9.]+)\s*{unit}", text)
     try:
         if m:
             return int(round(float(m.group(1)) * 1024))
@@ -47,10 +47,14 @@ def parse_cpu(value: str | int | None) -> int | None:
         return None
 
 
+def parse_cpu(value: str | int | None) -> int | None:
+    """CPU units from ``"256"``, ``256``, ``"1 vCPU"``, ``"0.25 vcpu"``; None when unparseable."""
+    return _parse_size(value, "vcpu")
+
+
 def parse_memory(value: str | int | None) -> int | None:
     """Memory in MiB from ``"512"``, ``512``, ``"1 GB"``, ``"0.5GB"``; None when unparseable."""
-    if value is None:
-        return None
+    return _parse_size(value, "gb")
     text = str(value).strip().lower()
     m = re.fullmatch(r"([0-9.]+)\s*gb", text)
     try:

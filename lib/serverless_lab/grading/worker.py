@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
+from typing import IO
 
 from .jobs import ExerciseResult, Job, JobResult, run_job
 from .sandbox import end_children, make_subreaper
@@ -201,6 +202,20 @@ def run_parallel(jobs: list[Job], workers: int, on_done=None) -> list[JobResult]
     return [results[j.key] for j in jobs]
 
 
+def _run_and_report(job: Job, token: str, out: IO[str]) -> None:
+    """Grade one job and write its result as one JSON line (with the job's token) to ``out``."""
+    try:
+        result = run_job(job)
+    except Exception as err:  # noqa: BLE001 - reported as the job's result
+        result = _failed(job, f"the grader failed on this submission: {type(err).__name__}: {err}")
+    finally:
+        end_children()
+    data = asdict(result)
+    data["token"] = token
+    out.write("\n" + json.dumps(data) + "\n")
+    out.flush()
+
+
 def _child(job: Job, token: str, out_fd: int) -> None:
     """In the forked child: run the job, write its JSON result, never return."""
     code = 0
@@ -209,16 +224,7 @@ def _child(job: Job, token: str, out_fd: int) -> None:
         os.dup2(devnull, 0)              # the next jobs' lines are not the kernel's to read
         out = os.fdopen(out_fd, "w")
         make_subreaper()
-        try:
-            result = run_job(job)
-        except Exception as err:  # noqa: BLE001
-            result = _failed(job, f"the grader failed on this submission: {type(err).__name__}: {err}")
-        finally:
-            end_children()
-        data = asdict(result)
-        data["token"] = token
-        out.write("\n" + json.dumps(data) + "\n")
-        out.flush()
+        _run_and_report(job, token, out)
     except BaseException:  # noqa: BLE001
         code = 1
     finally:
@@ -263,16 +269,7 @@ def main() -> int:
     token = os.environ.pop(_TOKEN_ENV, "")
     make_subreaper()
     job = job_from_json(sys.stdin.read())
-    try:
-        result = run_job(job)
-    except Exception as err:  # noqa: BLE001 - reported as the job's result
-        result = _failed(job, f"the grader failed on this submission: {type(err).__name__}: {err}")
-    finally:
-        end_children()
-    data = asdict(result)
-    data["token"] = token
-    out.write("\n" + json.dumps(data) + "\n")
-    out.flush()
+    _run_and_report(job, token, out)
     return 0
 
 
