@@ -7,14 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup lab test test-fast release grade bench doctor clean help
+.PHONY: setup lab test test-fast lint release student-dist hub grade bench conformance doctor clean help
 
 help:
 	@echo "make lab      start JupyterLab on labs/ (lab 00 opens first)"
 	@echo "make test     run every test (library, notebooks, grading, browser)"
 	@echo "make release  regenerate labs/ from solutions/ with nbgrader"
+	@echo "make student-dist DIR=folder   a course for students: no solutions, hidden tests or secrets (FORCE=1 replaces DIR)"
+	@echo "make hub HUB_ARGS='--instructors ana --students ben,chloe'   JupyterHub for a class (as root; HUB_PORT=8000)"
 	@echo "make grade SUBMISSIONS=dir   autograde a folder of submissions"
-	@echo "make bench    speed figures (runtime, simulator, grading)"
+	@echo "make bench    speed figures (runtime, integrations, engines, simulator, grading)"
+	@echo "make conformance  moto's own Docker-marked Lambda tests, run with the course runtime"
 	@echo "make doctor   check this machine"
 
 setup: $(STAMP)
@@ -32,20 +35,34 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
 	cd labs && ../$(BIN)/jupyter lab --ServerApp.root_dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) lab00-welcome/lab00-welcome.ipynb
 
-test: setup
+test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test-fast: setup
+test-fast: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not notebook and not browser"
+
+# ruff (style, import order, no silent `except Exception`) and mypy on the library: CONTRIBUTING.md
+lint: setup
+	$(BIN)/python -m ruff check lib tests bench
+	$(BIN)/python -m mypy
 
 release: setup
 	$(BIN)/serverless-lab release $(if $(FORCE),--force,)
+
+student-dist: setup
+	$(BIN)/serverless-lab release --student-dist $(or $(DIR),$(error give DIR=folder, e.g. make student-dist DIR=../serverless-labs-class)) --git $(if $(FORCE),--force,)
+
+hub: setup
+	$(BIN)/serverless-lab hub --port $(or $(HUB_PORT),8000) $(HUB_ARGS)
 
 grade: setup
 	$(BIN)/serverless-lab grade $(SUBMISSIONS)
 
 bench: setup
 	$(BIN)/python -m bench
+
+conformance: setup
+	$(BIN)/python tests/conformance/run.py
 
 doctor: setup
 	$(BIN)/serverless-lab doctor

@@ -11,14 +11,13 @@ from bench.common import Figure, median_time
 
 
 def run() -> list[Figure]:
+    import serverless_lab.viz.dashboard as dash
     from serverless_lab import simulate as sim
     from serverless_lab import viz
 
-    import serverless_lab.viz.dashboard as dash
-
     figures = []
     d = viz.Dashboard(rate=80, span_s=125, seed=1)       # ~10,000 requests per redraw
-    d.widget                                              # build sliders and the first picture
+    _ = d.widget                                          # build sliders and the first picture
     # in a notebook each redraw is a display message the kernel JSON-encodes: do the same here
     d._kernel = True
     dash._display = lambda obj, raw=False: json.dumps(obj)

@@ -83,3 +83,20 @@ def processes_with(tag: str) -> list[int]:
         except (psutil.Error, TypeError):
             pass
     return [p for p in found if p != os.getpid()]
+
+
+def grade_answers(lab: str, students: dict[str, dict[str, str]], folder: Path,
+                  workers: int = 1) -> dict[str, dict]:
+    """Grade, with the hidden tests, one copy of ``lab``'s solution per student in which each named solution
+    cell holds the student's code instead; {student: {test grade_id: ExerciseResult}}."""
+    from serverless_lab.grading.grade import grade
+
+    source = ROOT / "solutions" / lab / f"{lab}.ipynb"
+    subs, out = folder / "submitted", folder / "out"
+    for student, answers in students.items():
+        nb = nbformat.read(source, as_version=4)
+        for solution_id, code in answers.items():
+            answer(nb, solution_id, code.strip("\n"))
+        write(subs, student, nb, lab=lab)
+    report = grade(subs, out, workers=workers, quiet=True)
+    return {r.student: {e.grade_id: e for e in r.exercises} for r in report.results}

@@ -14,8 +14,6 @@ from serverless_lab import mock_aws
 from serverless_lab.aurora import capacity_history, cluster_cost, current_capacity, plot_capacity
 
 
-
-
 @pytest.fixture
 def aws():
     with mock_aws(extensions=["aurora"]) as session:
@@ -25,10 +23,10 @@ def aws():
 class Db:
     """A cluster with a secret, and short-hands for the Data API calls."""
 
-    def __init__(self, aws, engine="aurora-postgresql", min_acu=0.5, max_acu=4, **scaling):
+    def __init__(self, aws, engine="aurora-postgresql", min_acu=0.5, max_acu=4, name=None, **scaling):
         self.aws = aws
         self.rds, self.data = aws.client("rds"), aws.client("rds-data")
-        self.name = f"db-{uuid.uuid4().hex[:8]}"
+        self.name = name or f"db-{uuid.uuid4().hex[:8]}"
         cluster = self.rds.create_db_cluster(
             DBClusterIdentifier=self.name, Engine=engine, DatabaseName="app", MasterUsername="admin",
             MasterUserPassword="secret-password", EnableHttpEndpoint=True,
@@ -36,7 +34,7 @@ class Db:
         self.cluster = cluster["DBCluster"]
         self.arn = self.cluster["DBClusterArn"]
         self.secret = aws.client("secretsmanager").create_secret(
-            Name=f"{self.name}-secret", SecretString=json.dumps({"username": "admin", "password": "secret-password"}))[
+            Name=f"{self.name}-secret-{uuid.uuid4().hex[:4]}", SecretString=json.dumps({"username": "admin", "password": "secret-password"}))[
             "ARN"]
 
     def sql(self, sql, params=None, **kw):
@@ -162,7 +160,8 @@ def test_batch_is_all_or_nothing(aws):
         db.data.batch_execute_statement(
             resourceArn=db.arn, secretArn=db.secret, sql="INSERT INTO u VALUES (:e)",
             parameterSets=[[{"name": "e", "value": {"stringValue": v}}] for v in ("a", "b", "a")])
-    assert _code(err) == "BadRequestException" and "UNIQUE" in _message(err)
+    assert _code(err) == "DatabaseErrorException" and "UNIQUE" in _message(err)
+    assert _message(err).endswith("SQLState: 23505")  # unique_violation, as Aurora PostgreSQL reports it
     assert db.sql("SELECT COUNT(*) FROM u")["records"] == [[{"longValue": 0}]]
 
 
@@ -179,7 +178,7 @@ def test_postgres_only_sql_gets_a_dialect_error(aws, sql, fragment):
     db.sql("CREATE TABLE t (name TEXT, doc TEXT)")
     with pytest.raises(ClientError) as err:
         db.sql(sql)
-    assert _code(err) == "BadRequestException"
+    assert _code(err) == "DatabaseErrorException"  # an error from the (stand-in) database, with a SQLState
     assert fragment in _message(err)
     assert "SQLite" in _message(err)
 
@@ -215,7 +214,13 @@ def test_data_api_errors_are_aws_shaped(aws):
     assert _code(err) == "BadRequestException" and "Secrets Manager can't find" in _message(err)
     with pytest.raises(ClientError) as err:
         db.sql("SELECT * FROM missing_table")
-    assert _code(err) == "BadRequestException" and "missing_table" in _message(err)
+    assert _code(err) == "DatabaseErrorException" and "missing_table" in _message(err)
+    assert _message(err) == 'ERROR: relation "missing_table" does not exist; Position: 15; SQLState: 42P01'
+    my = Db(aws, engine="aurora-mysql")
+    with pytest.raises(ClientError) as err:
+        my.sql("SELECT * FROM missing_table")
+    assert _code(err) == "DatabaseErrorException"
+    assert _message(err) == "Table 'app.missing_table' doesn't exist; Error code: 1146; SQLState: 42S02"
 
 
 @pytest.mark.parametrize("scaling,fragment", [
@@ -372,3 +377,17 @@ def test_open_transactions_add_capacity(aws):
         db.sql("SELECT 1", transactionId=tids[0])
     aws.clock.advance(200)  # ...and with nothing open, the idle cluster pauses
     assert current_capacity(db.name)["state"] == "paused"
+
+
+def test_a_new_cluster_with_a_deleted_clusters_name_starts_empty(aws):
+    db = Db(aws)
+    db.sql("CREATE TABLE t (id int)")
+    db.sql("INSERT INTO t VALUES (1)")
+    db.rds.delete_db_cluster(DBClusterIdentifier=db.name, SkipFinalSnapshot=True)
+    # moto keeps the automated snapshot (named by the minute) after a delete; AWS removes it with the cluster
+    for snap in db.rds.describe_db_cluster_snapshots(DBClusterIdentifier=db.name)["DBClusterSnapshots"]:
+        db.rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snap["DBClusterSnapshotIdentifier"])
+    again = Db(aws, name=db.name)
+    with pytest.raises(ClientError) as err:
+        again.sql("SELECT * FROM t")
+    assert _code(err) == "DatabaseErrorException" and 'relation "t" does not exist' in _message(err)

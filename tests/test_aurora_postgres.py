@@ -123,6 +123,6 @@ def test_postgres_transactions_and_errors(db):
     assert db("SELECT COUNT(*) FROM t")["records"] == [[{"longValue": 0}]]
     with pytest.raises(ClientError) as err:
         db("SELECT * FROM nowhere")
-    assert err.value.response["Error"]["Code"] == "BadRequestException"
+    assert err.value.response["Error"]["Code"] == "DatabaseErrorException"
     assert "nowhere" in err.value.response["Error"]["Message"]
     assert "42P01" in err.value.response["Error"]["Message"]  # SQLState: undefined_table

@@ -20,20 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, need
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _need(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI must run the browser test, but {why}")
-    pytest.skip(why)
 
 
 def _free_port() -> int:
@@ -67,7 +56,7 @@ CHART_STATE = """() => {
 @pytest.fixture
 def jupyterlab(tmp_path):
     """JupyterLab on a free port with a token, in a temporary folder; always killed at the end."""
-    _need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium` "
+    need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium` "
                                    "(Debian/Ubuntu) to run the browser test.")
     root = tmp_path / "lab"
     root.mkdir()
@@ -113,7 +102,7 @@ def test_dashboard_slider_redraws_in_a_real_browser(jupyterlab, tmp_path):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need(False, "Playwright is not installed; run `make setup` (pip install -r requirements.txt).")
+        need(False, "Playwright is not installed; run `make setup` (pip install -r requirements.txt).")
     url, token = jupyterlab
     shot = tmp_path / "dashboard.png"
     with sync_playwright() as p:
@@ -169,7 +158,7 @@ def test_dashboard_slider_redraws_in_a_real_browser(jupyterlab, tmp_path):
 
 def test_exported_html_draws_charts_offline(tmp_path):
     """nbgrader feedback is an nbconvert HTML export: its charts must draw with no network."""
-    _need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
+    need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
     import nbclient
     import nbformat
     from nbconvert import HTMLExporter
@@ -202,7 +191,7 @@ def test_exported_html_draws_charts_offline(tmp_path):
 
 def test_static_image_without_kaleido(tmp_path):
     """README pictures: PNG and SVG through the system Chromium (kaleido is not required)."""
-    _need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
+    need(Path(CHROMIUM).exists(), "Chromium is not installed; install it with `sudo apt-get install chromium`.")
     from serverless_lab import pricing, viz
 
     fig = viz.cost_chart(pricing.lambda_monthly_cost(3_000_000, 120, 1536))

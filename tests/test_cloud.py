@@ -69,12 +69,42 @@ def test_real_credentials_are_detected():
                                      "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}) == []
 
 
-def test_second_session_gets_a_clear_error():
+def test_nested_mock_joins_the_running_world_and_leaves_it_running():
+    """As moto's own helpers do: `with mock_aws():` inside a running mock shares its world."""
+    import boto3
+
+    with mock_aws() as outer:
+        boto3.client("s3").create_bucket(Bucket="outer-bucket")
+        with mock_aws() as inner:
+            assert current_session() is outer
+            assert inner.endpoint_url == outer.endpoint_url
+            assert inner.extension("lambda") is outer.extension("lambda")
+            names = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+            assert names == ["outer-bucket"]
+            boto3.client("s3").create_bucket(Bucket="inner-bucket")
+
+        @mock_aws
+        def helper():
+            return sorted(b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"])
+
+        assert helper() == ["inner-bucket", "outer-bucket"]       # the world survived both exits
+        assert current_session() is outer and outer.started
+        outer.extension("lambda")                                  # extensions still running
+    assert current_session() is None
+
+
+def test_nested_mock_that_cannot_share_the_world_gets_a_clear_error():
     with mock_aws():
         with pytest.raises(MockAlreadyActiveError) as err:
-            mock_aws().start()
-        assert "already running" in str(err.value)
+            mock_aws(config={"core": {"service_whitelist": ["s3"]}}).start()
+        assert "already running" in str(err.value) and "config" in str(err.value)
         assert "stop()" in err.value.next_step
+        with pytest.raises(MockAlreadyActiveError, match="backend"):
+            mock_aws(backend="server", endpoint_url="http://127.0.0.1:1").start()
+    assert current_session() is None
+    with mock_aws(extensions=["lambda"]):
+        with pytest.raises(MockAlreadyActiveError, match="fargate"):
+            mock_aws(extensions=["fargate"]).start()
     assert current_session() is None
 
 

@@ -69,7 +69,10 @@ def test_apigw_v1_shape():
     assert ctx["path"] == "/prod/items/7" and ctx["identity"]["userAgent"] == "curl/8"
     assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", ctx["requestTime"])
     empty = events.apigw_v1()
-    assert empty["headers"] is None and empty["queryStringParameters"] is None
+    assert empty["queryStringParameters"] is None
+    # a request through API Gateway always carries the headers the gateway adds
+    assert empty["headers"]["Host"] == "abcdef1234.execute-api.us-east-1.amazonaws.com"
+    assert empty["multiValueHeaders"]["X-Forwarded-Proto"] == ["https"]
     binary = events.apigw_v1("PUT", "/f", body=b"\x00\xff")
     assert binary["isBase64Encoded"] and base64.b64decode(binary["body"]) == b"\x00\xff"
 
@@ -153,3 +156,82 @@ def test_eventbridge_and_schedule():
     assert sch["region"] == "eu-west-1" and sch["account"] == "111122223333"
     assert sch["resources"] == [arn] and sch["detail"] == {}
     assert sch["time"] == "1970-01-01T00:00:00Z"
+
+
+# -- every sample event passes Powertools' parser models and data classes -------------------------
+def _samples() -> dict:
+    return {
+        "s3_put": events.s3_put("bucket", "dir/a b.txt", 12),
+        "s3_delete": events.s3_delete("bucket", "gone.txt"),
+        "apigw_v1": events.apigw_v1(),
+        "apigw_v1_full": events.apigw_v1("POST", "/items/7", resource="/items/{id}", headers={"Accept": "x"},
+                                         query="a=1", path_parameters={"id": "7"}, body={"n": 1}),
+        "apigw_v1_binary": events.apigw_v1("PUT", "/f", body=b"\x00\xff"),
+        "apigw_v2": events.apigw_v2(),
+        "apigw_v2_full": events.apigw_v2("POST", "/x", headers={"Cookie": "a=1"}, query={"q": "1"},
+                                         body="hi", stage="dev", path_parameters={"p": "1"}),
+        "sqs": events.sqs("a", {"b": 1}),
+        "sns": events.sns({"hello": "world"}, subject="s"),
+        "ddb_insert": events.dynamodb_stream({"id": "1", "n": 2.5, "nested": {"f": 1.5, "l": [0.5]}}),
+        "ddb_binary": events.dynamodb_stream({"id": "1", "blob": b"\x00\x01\xff", "blobs": {b"a", b"b"},
+                                              "deep": {"m": {"b": b"\x02"}, "l": [b"\x03"]}}),
+        "ddb_modify": events.dynamodb_stream({"id": "1", "v": 2}, {"id": "1", "v": 1}),
+        "ddb_remove": events.dynamodb_stream(old_image={"id": "1"}),
+        "eventbridge": events.eventbridge(detail={"k": "v"}),
+        "schedule": events.schedule(),
+    }
+
+
+MODELS = {
+    "s3_put": "S3Model", "s3_delete": "S3Model", "apigw_v1": "APIGatewayProxyEventModel",
+    "apigw_v1_full": "APIGatewayProxyEventModel", "apigw_v1_binary": "APIGatewayProxyEventModel",
+    "apigw_v2": "APIGatewayProxyEventV2Model", "apigw_v2_full": "APIGatewayProxyEventV2Model",
+    "sqs": "SqsModel", "sns": "SnsModel", "ddb_insert": "DynamoDBStreamModel",
+    "ddb_binary": "DynamoDBStreamModel", "ddb_modify": "DynamoDBStreamModel", "ddb_remove": "DynamoDBStreamModel",
+    "eventbridge": "EventBridgeModel", "schedule": "EventBridgeModel",
+}
+
+
+def test_every_sample_event_is_json_and_passes_powertools_parser_models():
+    import pytest
+
+    models = pytest.importorskip("aws_lambda_powertools.utilities.parser.models")
+    samples = _samples()
+    assert set(samples) == set(MODELS)
+    for name, event in samples.items():
+        wire = json.loads(json.dumps(event))   # what a handler receives: JSON, nothing else
+        getattr(models, MODELS[name]).model_validate(wire)
+
+
+def test_every_sample_event_reads_through_powertools_data_classes():
+    import pytest
+
+    dc = pytest.importorskip("aws_lambda_powertools.utilities.data_classes")
+    s = {k: json.loads(json.dumps(v)) for k, v in _samples().items()}
+    assert dc.S3Event(s["s3_put"]).object_key == "dir/a b.txt"
+    assert dc.S3Event(s["s3_delete"]).bucket_name == "bucket"
+    v1 = dc.APIGatewayProxyEvent(s["apigw_v1_full"])
+    assert v1.path_parameters == {"id": "7"} and v1.json_body == {"n": 1} and v1.headers["Accept"] == "x"
+    binary = dc.APIGatewayProxyEvent(s["apigw_v1_binary"])   # (decoded_body assumes UTF-8 text)
+    assert binary.is_base64_encoded and base64.b64decode(binary.body) == b"\x00\xff"
+    assert dc.APIGatewayProxyEvent(s["apigw_v1"]).headers["Host"].endswith(".amazonaws.com")
+    v2 = dc.APIGatewayProxyEventV2(s["apigw_v2_full"])
+    assert v2.cookies == ["a=1"] and v2.query_string_parameters == {"q": "1"} and v2.body == "hi"
+    assert [r.body for r in dc.SQSEvent(s["sqs"]).records] == ["a", '{"b": 1}']
+    assert json.loads(dc.SNSEvent(s["sns"]).sns_message) == {"hello": "world"}
+    rec = next(dc.DynamoDBStreamEvent(s["ddb_binary"]).records)
+    image = rec.dynamodb.new_image
+    # Powertools' data class keeps binary as the base64 text the stream delivered
+    assert base64.b64decode(image["blob"]) == b"\x00\x01\xff"
+    assert base64.b64decode(image["deep"]["m"]["b"]) == b"\x02"
+    assert {base64.b64decode(b) for b in image["blobs"]} == {b"a", b"b"}
+    assert dc.EventBridgeEvent(s["eventbridge"]).detail == {"k": "v"}
+    assert dc.EventBridgeEvent(s["schedule"]).detail_type == "Scheduled Event"
+
+
+def test_dynamodb_stream_binary_is_base64_as_streams_deliver_it():
+    ev = events.dynamodb_stream({"id": "1", "blob": b"\x00\xff", "set": {b"x"}})
+    image = ev["Records"][0]["dynamodb"]["NewImage"]
+    assert image["blob"] == {"B": base64.b64encode(b"\x00\xff").decode()}
+    assert image["set"] == {"BS": [base64.b64encode(b"x").decode()]}
+    json.dumps(ev)

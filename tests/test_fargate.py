@@ -12,8 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from serverless_lab import mock_aws
-from serverless_lab.fargate import (compare_with_lambda, default_network_configuration, task_cost, task_logs,
-                                   wait_for_task)
+from serverless_lab.fargate import compare_with_lambda, default_network_configuration, task_cost, task_logs, wait_for_task
 
 ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 

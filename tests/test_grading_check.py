@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from grading_helpers import (CHARGE_OK, COUNT_ONE_PAGE, LAB, answer, index_of, lean, release, solution, write)
+from grading_helpers import COUNT_ONE_PAGE, LAB, answer, index_of, lean, release, solution, write
 from serverless_lab.errors import LabError
 from serverless_lab.grading.course import tool_env
 from serverless_lab.grading.jobs import MOTO_TIMEOUT, cell_timeout

@@ -17,8 +17,19 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from grading_helpers import (COUNT_ONE_PAGE, LAB, add_cell, answer, index_of, lean, processes_with, release,
-                             snapshot, solution, write)
+from grading_helpers import (
+    COUNT_ONE_PAGE,
+    LAB,
+    add_cell,
+    answer,
+    index_of,
+    lean,
+    processes_with,
+    release,
+    snapshot,
+    solution,
+    write,
+)
 from serverless_lab.grading.course import lab_names, tool_env
 from serverless_lab.grading.grade import CSV_COLUMNS, grade, summary
 
@@ -227,3 +238,18 @@ def test_gigabytes_of_output_are_bounded(graded):
     assert any("truncated" in n for n in r.notes)
     html = (graded["out"] / "feedback" / "flood" / LAB / f"{LAB}.html").stat().st_size
     assert html < 60_000_000
+
+
+def test_lms_gradebooks_pass_rates_and_student_pages(graded):
+    out = graded["out"]
+    canvas = list(csv.reader((out / "canvas-grades.csv").open()))
+    assert canvas[1][0] == "Points Possible" and LAB in canvas[0]
+    col = canvas[0].index(LAB)
+    assert next(r for r in canvas if r[3] == "solution")[col] == "6"
+    moodle = {r["Username"]: r for r in csv.DictReader((out / "moodle-grades.csv").open())}
+    assert moodle["partial"][LAB] == "2"
+    rates = [r for r in csv.DictReader((out / "exercise-pass-rates.csv").open()) if r["assignment"] == LAB]
+    assert [r["grade_id"] for r in rates] == ["lab00_save_note_test", "lab00_count_objects_test",
+                                              "lab00_request_charge_test"]
+    page = (out / "feedback" / "partial" / "index.html").read_text()
+    assert "Total:" in page and f'href="{LAB}/{LAB}.html"' in page

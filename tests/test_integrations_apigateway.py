@@ -20,8 +20,8 @@ import pytest
 import requests
 from moto.awslambda.models import LambdaFunction
 
-from serverless_lab.packaging import lambda_role, zip_code
 from lambda_helpers import runtime_available
+from serverless_lab.packaging import lambda_role, zip_code
 
 REGION = "us-east-1"
 
@@ -235,6 +235,20 @@ def test_rest_binary_request_and_response_follow_binary_media_types(handlers, un
     assert r.text == base64.b64encode(png).decode()
     assert handlers.calls[-1].event == {**handlers.calls[-1].event, "body": "text",
                                         "isBase64Encoded": False}
+
+
+def test_decoded_binary_body_gets_the_gateways_own_content_length(handlers, unique):
+    """A function's Content-Length describes its base64 text; the gateway frames what it sends."""
+    png = bytes(range(256)) * 3
+    text = base64.b64encode(png).decode()
+    fn = handlers.add(unique("length"), lambda e: {
+        "statusCode": 200, "headers": {"Content-Type": "image/png", "Content-Length": str(len(text))},
+        "body": text, "isBase64Encoded": True})
+    api = rest_api(fn, ["/img"], binary=["*/*"])
+    r = requests.get(f"{execute_api(api)}/img", headers={"Accept": "*/*"})   # no IncompleteRead
+    assert r.status_code == 200 and r.content == png
+    assert r.headers["Content-Length"] == str(len(png))
+    assert r.headers["x-amzn-Remapped-Content-Length"] == str(len(text))
 
 
 def test_rest_integration_timeout_is_504(handlers, unique):

@@ -17,10 +17,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.awslambda.models import LambdaFunction
 
+from lambda_helpers import runtime_available
 from serverless_lab.integrations import matches, parse_schedule, target_input
 from serverless_lab.integrations.schedules import ScheduleExpressionError
 from serverless_lab.packaging import lambda_role, zip_code
-from lambda_helpers import runtime_available
 
 REGION = "us-east-1"
 

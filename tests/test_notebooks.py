@@ -8,7 +8,6 @@ test_grading_class.py, through the grader itself.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 

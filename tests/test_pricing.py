@@ -164,3 +164,23 @@ def test_crossover_lambda_cheap_at_low_traffic_dear_at_high():
     assert c["lambda"][0] < c["fargate"][0] and c["lambda"][0] < c["always_on"][0]
     assert c["lambda"][1] > c["always_on"][1]
     assert not math.isnan(sum(c["fargate"]))
+
+
+def test_bad_argument_values_are_value_errors():
+    """A bad value is catchable the usual way (``except ValueError``), with the course's advice."""
+    import pytest
+
+    from serverless_lab import pricing
+    from serverless_lab.errors import LabError
+
+    for call in (lambda: pricing.lambda_monthly_cost(-1, 100, 128),
+                 lambda: pricing.lambda_monthly_cost(1000, 100, 128, architecture="sparc")):
+        with pytest.raises(ValueError) as err:
+            call()
+        assert isinstance(err.value, LabError) and err.value.next_step
+    try:
+        pricing.lambda_monthly_cost(10, -5, 128)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a negative duration must raise ValueError")

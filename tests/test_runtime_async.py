@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 
 import boto3
-from botocore.exceptions import ClientError
+
 from lambda_helpers import create
-
-
-
-
 
 
 def queue(sqs, name: str) -> tuple[str, str]:
@@ -20,8 +16,13 @@ def queue(sqs, name: str) -> tuple[str, str]:
 
 
 def drain(sqs, url: str) -> list[dict]:
-    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+    """Receive and delete (SQS runs on the lab clock: an undeleted message comes back when a test
+    advances the clock past its visibility timeout)."""
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
                                MessageAttributeNames=["All"]).get("Messages", [])
+    for m in msgs:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return msgs
 
 
 FAILING = """

@@ -254,7 +254,7 @@ def test_unsupported_runtime_is_refused_with_the_supported_list(aws, unique):
     assert "nodejs20.x" in err.value.response["Error"]["Message"]
 
 
-@pytest.mark.parametrize("runtime", ["python3.10", "python3.11", "python3.13"])
+@pytest.mark.parametrize("runtime", ["python3.10", "python3.11", "python3.13", "python3.14"])
 def test_python_runtimes_run(aws, unique, runtime):
     lam = boto3.client("lambda")
     name = unique("py")
@@ -326,9 +326,12 @@ def test_keep_alive_reclaims_idle_environments_on_the_lab_clock(aws, unique):
 
 
 def test_powertools_logger_reads_the_context(aws, unique):
+    from serverless_lab.packaging import publish_layer
+
     lam = boto3.client("lambda")
     name = unique("powertools")
-    create(lam, name, """
+    layer = publish_layer(lam, unique("powertools-layer"), "aws-lambda-powertools")
+    create(lam, name, Layers=[layer], code="""
         from aws_lambda_powertools import Logger
         logger = Logger(service="orders")
         @logger.inject_lambda_context

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -14,6 +12,7 @@ import psutil
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from lambda_helpers import create
 
 NO_RETRY = Config(retries={"total_max_attempts": 1}, max_pool_connections=50)

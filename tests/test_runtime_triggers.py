@@ -6,14 +6,8 @@ import json
 import time
 
 import boto3
-from botocore.exceptions import ClientError
+
 from lambda_helpers import create as _create
-
-
-
-
-
-
 
 
 def table(ddb, name: str, **kw) -> None:
@@ -47,6 +41,8 @@ def test_s3_upload_triggers_handler_that_writes_dynamodb(aws, unique):
     table(ddb, tname)
     arn = create(lam, unique("on-upload"), RECORDER, Environment={"Variables": {"TABLE": tname}})
     s3.create_bucket(Bucket=bucket)
+    lam.add_permission(FunctionName=arn, StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
     s3.put_object(Bucket=bucket, Key="cat.jpg", Body=b"meow")

@@ -174,9 +174,9 @@ def test_stepfunctions_failed_execution_is_red():
 
 def test_stepfunctions_graph_from_a_moto_execution():
     boto3 = pytest.importorskip("boto3")
-    from moto import mock_aws
-
     import time
+
+    from moto import mock_aws
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         sf = boto3.client("stepfunctions", region_name="us-east-1")
         defn = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"x": 1}, "Next": "B"},
@@ -196,7 +196,7 @@ def test_stepfunctions_graph_from_a_moto_execution():
 
 def test_dashboard_updates_its_charts():
     d = viz.Dashboard(rate=10, span_s=30)
-    d.widget  # builds the sliders and draws once
+    _ = d.widget  # builds the sliders and draws once
     before = d.figures
     d.update(rate=40, memory_mb=1024)
     after = d.figures

@@ -8,8 +8,8 @@ from . import _speedups
 
 _speedups.apply()
 
-from .cloud import current_session, mock_aws, start_lab
-from .errors import LabError
+from .cloud import current_session, mock_aws, start_lab  # noqa: E402 - after the speed-up, on purpose
+from .errors import LabError  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["mock_aws", "start_lab", "current_session", "LabError", "__version__"]

@@ -18,12 +18,21 @@ def _doctor(p: argparse.ArgumentParser):
     return run
 
 
-@command("release", "regenerate labs/ from solutions/ with nbgrader")
+@command("release", "regenerate labs/ from solutions/ with nbgrader (or write a student distribution)")
 def _release(p: argparse.ArgumentParser):
     p.add_argument("labs", nargs="*", help="lab names (default: all)")
-    p.add_argument("--force", action="store_true", help="overwrite edited released notebooks (backed up first)")
+    p.add_argument("--force", action="store_true", help="overwrite edited released notebooks (backed up first); "
+                   "with --student-dist: replace the contents of a non-empty DIR")
+    p.add_argument("--student-dist", metavar="DIR", default=None,
+                   help="write a course a class can clone into DIR: no solution, hidden test or grading secret")
+    p.add_argument("--git", action="store_true", help="with --student-dist: make DIR a git repository (one commit)")
 
     def run(args: argparse.Namespace) -> int:
+        if args.student_dist:
+            from .grading.student_dist import student_dist
+
+            student_dist(args.student_dist, force=args.force, git=args.git, labs=args.labs or None)
+            return 0
         from .grading.release import release
 
         release(args.labs or None, force=args.force)
@@ -54,14 +63,15 @@ def _server(p: argparse.ArgumentParser):
 
 
 def _load_plugins() -> None:
-    """Sub-commands defined elsewhere (grading) register themselves on import."""
+    """Sub-commands defined elsewhere (grading, drills) register themselves on import."""
     import importlib
 
-    try:
-        importlib.import_module("serverless_lab.grading.commands")
-    except ModuleNotFoundError as exc:
-        if exc.name != "serverless_lab.grading.commands":
-            raise
+    for name in ("serverless_lab.grading.commands", "serverless_lab.drills.commands"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -159,6 +159,13 @@ def _domain(api_id: str, region: str) -> str:
     return f"{api_id}.execute-api.{region}.amazonaws.com"
 
 
+def _gateway_headers(api_id: str, region: str, source_ip: str) -> list[tuple[str, str]]:
+    """What API Gateway adds in front of every integration request."""
+    return [("Host", _domain(api_id, region)),
+            ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"),
+            ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", "443"), ("X-Forwarded-Proto", "https")]
+
+
 def apigw_v1(method: str = "GET", path: str = "/", *, resource: str | None = None,
              headers: Headers | None = None, query: str | Mapping[str, Any] | None = None,
              path_parameters: Mapping[str, str] | None = None,
@@ -172,10 +179,15 @@ def apigw_v1(method: str = "GET", path: str = "/", *, resource: str | None = Non
 
     ``headers`` may be a dict or (name, value) pairs (repeat a name for several values);
     ``query`` a raw query string, a dict (lists allowed) or pairs. As AWS does, the single-value
-    maps keep the LAST value and ``multiValue*`` keep them all; empty maps become ``None``.
+    maps keep the LAST value and ``multiValue*`` keep them all; empty query, path and stage
+    maps become ``None``. Headers are never ``None``: a request through API Gateway always has
+    some, so without ``headers`` the event carries the ones the gateway adds itself (Host,
+    X-Amzn-Trace-Id, X-Forwarded-For/Port/Proto), as Powertools' models expect.
     Source: "Input format of a Lambda function for proxy integration", API Gateway guide.
     """
     method = method.upper()
+    if headers is None:
+        headers = _gateway_headers(api_id, region, source_ip)
     pairs = _header_pairs(headers)
     single_h: dict[str, str] = {}
     multi_h: dict[str, list[str]] = {}
@@ -197,8 +209,8 @@ def apigw_v1(method: str = "GET", path: str = "/", *, resource: str | None = Non
         "resource": resource or path,
         "path": path,
         "httpMethod": method,
-        "headers": single_h or None,
-        "multiValueHeaders": multi_h or None,
+        "headers": single_h,
+        "multiValueHeaders": multi_h,
         "queryStringParameters": single_q or None,
         "multiValueQueryStringParameters": multi_q or None,
         "pathParameters": dict(path_parameters) if path_parameters else None,
@@ -256,6 +268,8 @@ def apigw_v2(method: str = "GET", path: str = "/", *, route_key: str | None = No
     Source: "Create AWS Lambda proxy integrations for HTTP APIs", API Gateway guide.
     """
     method = method.upper()
+    if headers is None:
+        headers = _gateway_headers(api_id, region, source_ip)
     joined: dict[str, str] = {}
     cookie_list = list(cookies or [])
     for k, v in _header_pairs(headers):
@@ -403,20 +417,51 @@ def _is_typed(image: Mapping[str, Any]) -> bool:
                for v in image.values())
 
 
+def _wire(value: Any) -> Any:
+    """A typed attribute value as the stream delivers it in JSON: binary (B, BS) in base64."""
+    if isinstance(value, dict) and len(value) == 1:
+        (kind, inner), = value.items()
+        if kind == "B":
+            return {"B": _b64(inner)}
+        if kind == "BS":
+            return {"BS": [_b64(v) for v in inner]}
+        if kind == "M" and isinstance(inner, Mapping):
+            return {"M": {k: _wire(v) for k, v in inner.items()}}
+        if kind == "L" and isinstance(inner, (list, tuple)):
+            return {"L": [_wire(v) for v in inner]}
+    return value
+
+
+def _b64(value: Any) -> str:
+    if isinstance(value, str):
+        return value                       # already base64 text, as the stream sends it
+    raw = getattr(value, "value", value)  # boto3.dynamodb.types.Binary
+    return base64.b64encode(bytes(raw)).decode("ascii")
+
+
 def _typed(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if image is None:
         return None
     if image and _is_typed(image):
-        return dict(image)
+        return {k: _wire(v) for k, v in image.items()}
     from boto3.dynamodb.types import TypeSerializer
 
     ser = TypeSerializer()
     out = {}
     for k, v in image.items():
-        if isinstance(v, float):
-            v = Decimal(str(v))
-        out[k] = ser.serialize(v)
+        out[k] = _wire(ser.serialize(_decimals(v)))
     return out
+
+
+def _decimals(value: Any) -> Any:
+    """DynamoDB numbers are Decimals: floats anywhere in a plain image become Decimal."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
 
 
 def dynamodb_stream(new_image: Mapping[str, Any] | None = None,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import limits
 from .errors import LabError
 
 PRICES_AS_OF = "2026-11"
@@ -32,8 +33,11 @@ AURORA_PRICING_URL = "https://aws.amazon.com/rds/aurora/pricing/"
 EC2_PRICING_URL = "https://aws.amazon.com/ec2/pricing/on-demand/"
 
 
-class PricingInputError(LabError):
-    """A cost function was given a quantity that cannot be billed (negative, wrong unit...)."""
+class PricingInputError(LabError, ValueError):
+    """A cost function was given a quantity that cannot be billed (negative, wrong unit...).
+
+    A ValueError too, so ``except ValueError`` catches a bad argument value the usual way.
+    """
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,13 @@ PRICES: dict[str, Price] = {
 TIERS: dict[str, tuple[Tiers, str, str]] = {
     # name: (tiers, unit, source)
     "lambda.x86_64.gb_s": (((6e9, 0.0000166667), (15e9, 0.000015), (None, 0.0000133334)), "GB-second", LAMBDA_PRICING_URL),
-    "lambda.arm64.gb_s": (((7.5e9, 0.0000133334), (18.75e9, 0.0000120001), (None, 0.0000106667)), "GB-second", LAMBDA_PRICING_URL),
+    "lambda.arm64.gb_s": (((7.5e9, 0.0000133334), (18.75e9, 0.0000120001), (None, 0.0000106667)), "GB-second",
+                          LAMBDA_PRICING_URL),
     # Express duration: first 1,000 GB-hours, next 4,000 GB-hours, beyond (per GB-second)
-    "sfn.express.gb_s": (((3.6e6, 0.00001667), (18e6, 0.00000833), (None, 0.00000456)), "GB-second", SFN_PRICING_URL),
-    "apigw.rest.request": (((333e6, 3.50 / 1e6), (1e9, 2.80 / 1e6), (20e9, 2.38 / 1e6), (None, 1.51 / 1e6)), "request", APIGW_PRICING_URL),
+    "sfn.express.gb_s": (((3.6e6, 0.00001667), (18e6, 0.00000833), (None, 0.00000456)), "GB-second",
+                         SFN_PRICING_URL),
+    "apigw.rest.request": (((333e6, 3.50 / 1e6), (1e9, 2.80 / 1e6), (20e9, 2.38 / 1e6), (None, 1.51 / 1e6)), "request",
+                           APIGW_PRICING_URL),
     "apigw.http.request": (((300e6, 1.00 / 1e6), (None, 0.90 / 1e6)), "request", APIGW_PRICING_URL),
     "s3.standard.gb_month": (((50 * 1024, 0.023), (500 * 1024, 0.022), (None, 0.021)), "GB-month", S3_PRICING_URL),
 }
@@ -246,7 +253,7 @@ def _check_arch(architecture: str) -> str:
 
 
 def _check_memory(memory_mb: float) -> None:
-    if not 128 <= memory_mb <= 10240:
+    if not limits.MEMORY_MIN_MB <= memory_mb <= limits.MEMORY_MAX_MB:
         raise PricingInputError(
             f"Lambda memory must be between 128 MB and 10,240 MB; got {memory_mb} MB.",
             "Pick a memory size in 128–10,240 MB (1 MB steps), e.g. memory_mb=512.",
@@ -277,7 +284,7 @@ def lambda_monthly_cost(
     _check_nonneg(requests=requests, duration_ms=duration_ms, cold_starts=cold_starts, init_ms=init_ms)
     _check_memory(memory_mb)
     arch = _check_arch(architecture)
-    if not 512 <= ephemeral_storage_mb <= 10240:
+    if not limits.EPHEMERAL_MIN_MB <= ephemeral_storage_mb <= limits.EPHEMERAL_MAX_MB:
         raise PricingInputError(
             f"Ephemeral storage (/tmp) must be between 512 MB and 10,240 MB; got {ephemeral_storage_mb} MB.",
             "Use ephemeral_storage_mb=512 (the free default) or more, up to 10,240.",
@@ -511,7 +518,8 @@ def s3_cost(storage_gb: float = 0.0, puts: float = 0, gets: float = 0) -> Cost:
     pp, pg = PRICES["s3.standard.put"].usd, PRICES["s3.standard.get"].usd
     cost = Cost("Amazon S3 (Standard)")
     cost.lines += _tier_lines("storage", storage_gb, "s3.standard.gb_month")
-    cost.lines += [CostLine("put_requests", puts, "request", pp, puts * pp), CostLine("get_requests", gets, "request", pg, gets * pg)]
+    cost.lines += [CostLine("put_requests", puts, "request", pp, puts * pp),
+                   CostLine("get_requests", gets, "request", pg, gets * pg)]
     return cost
 
 

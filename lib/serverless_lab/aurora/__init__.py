@@ -8,8 +8,12 @@ in the Data API's shapes (``records`` of typed fields, ``columnMetadata``,
 ``numberOfRecordsUpdated``, ``generatedFields``, ``formattedRecords`` with formatRecordsAs="JSON").
 
 Engines (:mod:`.sqlengines`): embedded SQLite by default, nothing to install; SQL the stand-in
-cannot run faithfully is refused with a BadRequestException naming the dialect difference
-(:mod:`.dialect` lists what is translated and what is refused). For real PostgreSQL, start a server
+cannot run faithfully is refused with a DatabaseErrorException naming the dialect difference
+(:mod:`.dialect` lists what is translated and what is refused). SQL errors come back as Aurora
+PostgreSQL (or MySQL) gives them: ``DatabaseErrorException`` with ``ERROR: …; Position: n;
+SQLState: xxxxx``, and ``columnMetadata.typeName`` uses PostgreSQL's type names (``int4``, ``float8``,
+``bool``, ``timestamp`` …), so the ``aurora-data-api`` driver and SQLAlchemy's
+``postgresql+auroradataapi`` dialect work unchanged (:mod:`.pgcompat`). For real PostgreSQL, start a server
 and pass ``mock_aws(aurora_postgres_dsn="postgresql://user:password@127.0.0.1:5432/postgres")`` or
 set ``SERVERLESS_LAB_AURORA_POSTGRES_DSN``; aurora-postgresql clusters then run on it (one schema
 per cluster and database).
@@ -53,7 +57,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabError
-from .capacity import CapacityModel, ClusterCapacity
+from .capacity import CapacityModel, ClusterCapacity, DayPlan, plan_day
 from .service import AuroraEngine, check_scaling
 
 if TYPE_CHECKING:
@@ -131,5 +135,6 @@ def plot_capacity(cluster: str, title: str | None = None) -> Any:
     return fig
 
 
-__all__ = ["activate", "AuroraEngine", "CapacityModel", "ClusterCapacity", "check_scaling", "current_capacity",
+__all__ = ["activate", "AuroraEngine", "CapacityModel", "ClusterCapacity", "DayPlan", "plan_day", "check_scaling",
+           "current_capacity",
            "capacity_history", "cluster_cost", "plot_capacity"]

@@ -201,3 +201,85 @@ class ClusterCapacity:
         if until is not None and until > samples[-1].t:
             total += samples[-1].acu * (until - samples[-1].t)
         return total / 3600
+
+
+# -- planning a day (no cluster needed) -----------------------------------------------------------
+@dataclass
+class DayPlan:
+    """What :func:`plan_day` predicts for one capacity range over a load profile."""
+
+    min_capacity: float
+    max_capacity: float
+    step_s: float
+    acu: list[float]                       # capacity held during each step (0 while paused or resuming)
+    acu_hours: float
+    cost_usd: float
+    worst_latency_ms: float                # the slowest statement of the day (a resume counts in full)
+    events: list[tuple[str, float]]        # ("pause" | "resume", seconds from the start)
+
+    @property
+    def pauses(self) -> int:
+        return sum(1 for kind, _ in self.events if kind == "pause")
+
+    @property
+    def resumes(self) -> int:
+        return sum(1 for kind, _ in self.events if kind == "resume")
+
+
+def plan_day(statements_per_s: Any, min_capacity: float, max_capacity: float, seconds_until_auto_pause: float = 300,
+             step_s: float = 60.0, model: CapacityModel | None = None, base_latency_ms: float = 5.0) -> DayPlan:
+    """Predict capacity, cost and the worst latency of a load profile under a capacity range.
+
+    ``statements_per_s[i]`` is the average load during step ``i`` (``step_s`` seconds, default one
+    minute: 1,440 values make a day). The same model as the live cluster (see the module docstring):
+    demand = load / 50 statements per ACU-second; capacity jumps up to the demand (rounded up to 0.5,
+    within [max(min, 0.5), max]) and falls by at most 0.5 ACU per 5 s; with ``min_capacity`` 0 it
+    pauses after ``seconds_until_auto_pause`` without statements and the first statement after a pause
+    waits the resume (15 s). Latency: ``base_latency_ms`` per statement while capacity covers the demand;
+    when it cannot (MaxCapacity too low) the statements it cannot serve queue up, and a statement waits
+    for the queue ahead of it (queue / (capacity × 50) seconds), so a sustained overload soon breaks any
+    target; plus the resume wait after a pause.
+    Cost: ACU-hours at the price in :mod:`serverless_lab.pricing` ($0.12 per ACU-hour).
+    """
+    from .. import pricing
+
+    m = model or CapacityModel()
+    lo, hi = float(min_capacity), float(max_capacity)
+    floor = max(lo, 0.5)
+    down_per_step = m.scale_down_step * step_s / m.tick_s
+    acu, paused, idle, acu_s, worst, queue = floor, False, 0.0, 0.0, 0.0, 0.0
+    held: list[float] = []
+    events: list[tuple[str, float]] = []
+    for i, rate in enumerate(float(r) for r in statements_per_s):
+        t = i * step_s
+        wait_ms = 0.0
+        if paused:
+            if rate <= 0:
+                held.append(0.0)
+                continue
+            paused, acu, idle = False, floor, 0.0
+            events.append(("resume", t))
+            wait_ms = m.resume_s * 1000
+        demand = rate / m.statements_per_acu
+        target = min(max(math.ceil(demand * 2) / 2, floor), hi)
+        acu = target if target > acu else max(target, acu - down_per_step)
+        served = acu * m.statements_per_acu
+        queue = max(0.0, queue + (rate - served) * step_s)
+        if rate > 0:
+            worst = max(worst, wait_ms + base_latency_ms + 1000.0 * queue / served)
+            idle = 0.0
+        else:
+            idle += step_s
+        if lo == 0 and idle >= seconds_until_auto_pause:
+            paused = True
+            events.append(("pause", t + step_s - (idle - seconds_until_auto_pause)))
+            # the capacity was held until the pause, within this step
+            used = step_s - (idle - seconds_until_auto_pause)
+            acu_s += acu * used
+            held.append(0.0)
+            continue
+        acu_s += acu * step_s
+        held.append(acu)
+    acu_hours = acu_s / 3600
+    cost = pricing.aurora_serverless_v2_cost(acu_hours).total
+    return DayPlan(lo, hi, step_s, held, acu_hours, cost, worst, events)

@@ -4,7 +4,8 @@ Aurora runs PostgreSQL or MySQL; the course runs SQLite in-process so that nothi
 installing. Most everyday SQL (CREATE TABLE, INSERT, SELECT with joins, GROUP BY, ORDER BY, LIMIT,
 RETURNING, ON CONFLICT, CAST, CURRENT_TIMESTAMP, ``->``/``->>`` JSON) behaves the same. Where the
 dialects differ the engine either translates (a short, documented list) or refuses with a
-``BadRequestException`` that names the difference, never a silent different answer.
+``DatabaseErrorException`` (SQLSTATE 0A000, feature not supported) that names the difference, never a
+silent different answer.
 
 Translations (``TRANSLATIONS``), applied outside string literals and comments:
 
@@ -14,6 +15,10 @@ Translations (``TRANSLATIONS``), applied outside string literals and comments:
 * aurora-mysql: the same for ``INT AUTO_INCREMENT`` (inline ``PRIMARY KEY`` or ``PRIMARY KEY (id)``
   at the end); table options ``ENGINE=…``, ``DEFAULT CHARSET=…``, ``COLLATE=…`` are dropped.
 * ``NUMERIC(p,s)`` values are shown with their ``s`` decimals, as PostgreSQL shows them.
+* ``CAST(x AS DATE | TIME | TIMESTAMP [WITH[OUT] TIME ZONE] | DATETIME | JSON | JSONB | UUID)`` →
+  ``CAST(x AS TEXT)``: SQLite would give those type names NUMERIC affinity and turn
+  ``'2024-05-01'`` into ``2024``; kept as text, the ISO value compares and sorts as PostgreSQL's does
+  (SQLAlchemy's Aurora dialect wraps every date, JSON and UUID parameter in such a CAST).
 
 Behaviour kept faithful by settings: ``LIKE`` is case-sensitive for aurora-postgresql clusters (as
 PostgreSQL's) and case-insensitive for aurora-mysql (as MySQL's default collation).
@@ -23,8 +28,9 @@ Refused (``REFUSED``): PostgreSQL's ``::`` casts, ``ILIKE``, JSONB containment/p
 (``ARRAY[...]``, ``= ANY(...)``), ``GENERATED … AS IDENTITY``, ``SELECT … FOR UPDATE/SHARE``,
 ``CREATE SCHEMA``; MySQL's ``ON DUPLICATE KEY UPDATE``, ``SHOW …``, ``DESCRIBE``; and SQLite-only
 syntax (``PRAGMA``, ``INSERT OR REPLACE``, ``AUTOINCREMENT``) that the real Aurora would reject.
-Any other SQLite error (e.g. ``no such function: now``) is returned as a BadRequestException that
-says the embedded engine is SQLite standing in for the cluster's engine.
+Any other SQLite error is returned as the error Aurora gives for the same mistake (a
+``DatabaseErrorException`` with the PostgreSQL message and SQLSTATE, see :mod:`.pgcompat`); for
+``no such function: now`` the hint says the embedded engine is SQLite standing in for the cluster's engine.
 
 Known difference that cannot be detected from the text: on aurora-mysql ``7 / 2`` is ``3.5000``
 while SQLite gives ``3`` (write ``7 / 2.0`` or ``CAST(7 AS REAL) / 2``). For full fidelity point
@@ -168,13 +174,50 @@ def prepare_for_sqlite(sql: str, engine: str) -> str:
             dialect = "PostgreSQL" if fam == "postgres" else "MySQL"
             raise DialectError(f"Dialect difference: {why} (The embedded engine is SQLite standing in for "
                                f"Aurora {dialect}.)")
+    sql = _text_casts(sql)
     if not re.match(r"\s*(CREATE|ALTER)\s+TABLE\b", sql, re.I):
-        return sql  # translations apply to column definitions only
+        return sql  # the other translations apply to column definitions only
     if fam == "postgres":
         sql = _translate_autonumber(sql, _SERIAL_TYPE, "SERIAL")
     else:
         sql = _translate_autonumber(sql, _AUTO_INC_TYPE, "AUTO_INCREMENT")
         sql = _apply_outside_strings(sql, _TABLE_OPTS, "")
+    return sql
+
+
+_CAST = re.compile(r"\bCAST\s*\(", re.I)
+_TEXT_CAST_TYPE = re.compile(r"\bAS\s+(DATE|DATETIME|TIME(STAMP)?(\s*\(\s*\d+\s*\))?(\s+WITH(OUT)?\s+TIME\s+ZONE)?|"
+                             r"TIMESTAMPTZ|TIMETZ|JSONB?|UUID)\s*$", re.I)
+
+
+def _text_casts(sql: str) -> str:
+    """``CAST(x AS DATE|TIMESTAMP|JSON|UUID…)`` → ``CAST(x AS TEXT)`` (see the module docstring)."""
+    masked = code_only(sql)
+    if not _CAST.search(masked):
+        return sql
+    edits: list[tuple[int, int]] = []
+    for m in _CAST.finditer(masked):
+        depth, i = 1, m.end()
+        while i < len(masked) and depth:
+            depth += {"(": 1, ")": -1}.get(masked[i], 0)
+            i += 1
+        if depth:
+            continue
+        inner_start, inner_end = m.end(), i - 1
+        # the AS at nesting depth 0 of this CAST
+        level, as_at = 0, None
+        for j in range(inner_start, inner_end):
+            c = masked[j]
+            level += {"(": 1, ")": -1}.get(c, 0)
+            if level == 0 and masked[j:j + 2].upper() == "AS" and masked[j - 1].isspace() and masked[j + 2:j + 3].isspace():
+                as_at = j
+        if as_at is None:
+            continue
+        t = _TEXT_CAST_TYPE.match(masked, as_at, inner_end)
+        if t and t.end() == inner_end:
+            edits.append((as_at, inner_end))
+    for start, end in sorted(edits, reverse=True):
+        sql = sql[:start] + "AS TEXT" + sql[end:]
     return sql
 
 

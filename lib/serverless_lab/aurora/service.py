@@ -1,6 +1,7 @@
 """The Aurora extension: RDS clusters get Serverless v2 capacity, the Data API runs real SQL.
 
-Patches (all undone by :meth:`AuroraEngine.stop`):
+Seams (docs/architecture.md, "Seams"; installed when moto first imports RDS / rds-data, all undone
+by :meth:`AuroraEngine.stop`):
 
 * ``RDSBackend.create_db_cluster`` / ``modify_db_cluster``: validate ``ServerlessV2ScalingConfiguration`` as AWS does,
   turns the Data API on when ``EnableHttpEndpoint=True`` (moto only allows it for the retired v1),
@@ -22,8 +23,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from unittest import mock
 
+from ..cloud.patching import Patcher, seam
 from .capacity import CapacityModel, ClusterCapacity
 from .sqlengines import EngineFactory, Result, SqlError, from_parameter, to_field, to_json_value
 
@@ -34,6 +35,23 @@ TRANSACTION_IDLE_S = 180         # Data API: a transaction with no call for 3 mi
 TRANSACTION_MAX_S = 24 * 3600    # ... and none lives longer than 24 hours
 MAX_RESULT_BYTES = 1_000_000     # Data API: a result set may be at most 1 MiB
 RESUME_MODES = ("error", "wait", "fast_forward")
+
+_RDS = "moto.rds.models:RDSBackend"
+CREATE_DB_CLUSTER = seam(f"{_RDS}.create_db_cluster", extension="aurora", lazy=True,
+                         why="validate ServerlessV2ScalingConfiguration, allow the Data API on Aurora v2 "
+                             "(moto allows it only for the retired v1), start the capacity model")
+MODIFY_DB_CLUSTER = seam(f"{_RDS}.modify_db_cluster", extension="aurora", lazy=True,
+                         why="a changed ServerlessV2ScalingConfiguration is validated and drives the capacity model")
+DELETE_DB_CLUSTER = seam(f"{_RDS}.delete_db_cluster", extension="aurora", lazy=True,
+                         why="a deleted cluster's capacity model, transactions and databases are dropped")
+DATA_API_OPS = ("execute_statement", "batch_execute_statement", "begin_transaction", "commit_transaction",
+                "rollback_transaction")
+DATA_API_SEAMS = {op: seam(f"moto.rdsdata.responses:RDSDataServiceResponse.{op}", extension="aurora", lazy=True,
+                           create=op != "execute_statement",
+                           why="moto's rds-data returns canned results; the Data API runs real SQL")
+                  for op in DATA_API_OPS}
+DATA_API_ROUTES = seam("moto.rdsdata.urls:url_paths", extension="aurora", item=True, lazy=True,
+                       why="moto routes only ExecuteStatement; add the transaction and batch routes")
 
 
 def _data_api_error(code: str, message: str, status: int = 400) -> Exception:
@@ -128,18 +146,24 @@ class AuroraEngine:
         self.transactions: dict[str, Transaction] = {}
         self._autocommit: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
-        self._patches: list[Any] = []
+        self._patcher = Patcher()
         self._ticker: Any = None
         self._stopped = False
 
     # -- activation -----------------------------------------------------------------------------
     def start(self) -> AuroraEngine:
-        import moto.rdsdata.urls as rdsdata_urls
-        from moto.rds.models import RDSBackend
-        from moto.rdsdata.responses import RDSDataServiceResponse
+        # moto.rds.models costs seconds to import: install when a lab first calls RDS.
+        self._patcher.on_import("moto.rds.models", self._install_rds)
+        self._patcher.on_import("moto.rdsdata.responses", self._install_data_api)
+        self._patcher.on_import("moto.rdsdata.urls", self._install_data_api_routes)
+        self._schedule_tick(self.clock.now() + self.model.tick_s)
+        return self
 
+    def _install_rds(self, module: Any) -> None:
+        if self._stopped:
+            return
         engine = self
-        original_create = RDSBackend.create_db_cluster
+        original_create = CREATE_DB_CLUSTER.current()
 
         def create_db_cluster(backend: Any, kwargs: dict[str, Any]) -> Any:
             scaling = check_scaling(kwargs.get("serverless_v2_scaling_configuration"))
@@ -151,8 +175,8 @@ class AuroraEngine:
                 engine._register(backend, cluster)
             return cluster
 
-        original_modify = RDSBackend.modify_db_cluster
-        original_delete = RDSBackend.delete_db_cluster
+        original_modify = MODIFY_DB_CLUSTER.current()
+        original_delete = DELETE_DB_CLUSTER.current()
 
         def modify_db_cluster(backend: Any, kwargs: dict[str, Any]) -> Any:
             scaling = check_scaling(kwargs.get("serverless_v2_scaling_configuration"))
@@ -166,7 +190,17 @@ class AuroraEngine:
         def delete_db_cluster(backend: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
             cluster = original_delete(backend, cluster_identifier, *args, **kwargs)
             engine._forget(cluster.db_cluster_arn)
+            engine.factory.drop(cluster.db_cluster_identifier)
             return cluster
+
+        self._patcher.replace(CREATE_DB_CLUSTER, create_db_cluster)
+        self._patcher.replace(MODIFY_DB_CLUSTER, modify_db_cluster)
+        self._patcher.replace(DELETE_DB_CLUSTER, delete_db_cluster)
+
+    def _install_data_api(self, module: Any) -> None:
+        if self._stopped:
+            return
+        engine = self
 
         def handler(op: str) -> Any:
             def method(response: Any) -> str:
@@ -176,23 +210,16 @@ class AuroraEngine:
             method.__name__ = op
             return method
 
-        routes = {"{0}/BatchExecute$": rdsdata_urls.response.dispatch,
-                  "{0}/BeginTransaction$": rdsdata_urls.response.dispatch,
-                  "{0}/CommitTransaction$": rdsdata_urls.response.dispatch,
-                  "{0}/RollbackTransaction$": rdsdata_urls.response.dispatch}
-        self._patches = [
-            mock.patch.object(RDSBackend, "create_db_cluster", create_db_cluster),
-            mock.patch.object(RDSBackend, "modify_db_cluster", modify_db_cluster),
-            mock.patch.object(RDSBackend, "delete_db_cluster", delete_db_cluster),
-            mock.patch.dict(rdsdata_urls.url_paths, routes),
-        ]
-        for op in ("execute_statement", "batch_execute_statement", "begin_transaction", "commit_transaction",
-                   "rollback_transaction"):
-            self._patches.append(mock.patch.object(RDSDataServiceResponse, op, handler(op), create=True))
-        for p in self._patches:
-            p.start()
-        self._schedule_tick(self.clock.now() + self.model.tick_s)
-        return self
+        for op in DATA_API_OPS:
+            self._patcher.replace(DATA_API_SEAMS[op], handler(op))
+
+    def _install_data_api_routes(self, module: Any) -> None:
+        if self._stopped:
+            return
+        dispatch = module.response.dispatch
+        self._patcher.replace(DATA_API_ROUTES, {"{0}/BatchExecute$": dispatch, "{0}/BeginTransaction$": dispatch,
+                                                "{0}/CommitTransaction$": dispatch,
+                                                "{0}/RollbackTransaction$": dispatch})
 
     def stop(self) -> None:
         """Roll back open transactions, close databases, undo the patches, remove the files."""
@@ -213,12 +240,7 @@ class AuroraEngine:
                 except Exception:  # noqa: BLE001
                     pass
             self._autocommit.clear()
-        for p in reversed(self._patches):
-            try:
-                p.stop()
-            except RuntimeError:
-                pass
-        self._patches = []
+        self._patcher.undo()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- capacity -------------------------------------------------------------------------------
@@ -399,14 +421,17 @@ class AuroraEngine:
             if not p.get("name"):
                 raise _data_api_error("BadRequestException", "Parameter names must be given (use :name in the SQL "
                                       "and {'name': 'name', 'value': {...}} in parameters).")
-            out[p["name"]] = from_parameter(p, pg)
+            try:
+                out[p["name"]] = from_parameter(p, pg)
+            except SqlError as exc:  # a malformed parameter: the Data API rejects the request
+                raise _data_api_error("BadRequestException", str(exc)) from None
         return out
 
     def _run(self, conn: Any, sql: str, params: dict[str, Any]) -> Result:
         try:
             return conn.execute(sql, params)
-        except SqlError as exc:
-            raise _data_api_error("BadRequestException", str(exc)) from None
+        except SqlError as exc:  # a database error: DatabaseErrorException with Aurora's message and SQLState
+            raise _data_api_error(getattr(exc, "error_code", "BadRequestException"), str(exc)) from None
 
     def _generated(self, cluster: Any, result: Result) -> list[dict[str, Any]]:
         # Aurora MySQL reports the AUTO_INCREMENT value; Aurora PostgreSQL never fills generatedFields
@@ -520,7 +545,7 @@ class AuroraEngine:
             else:
                 txn.conn.rollback()
         except SqlError as exc:
-            raise _data_api_error("BadRequestException", str(exc)) from None
+            raise _data_api_error(getattr(exc, "error_code", "BadRequestException"), str(exc)) from None
         finally:
             txn.conn.close()
         if cap is not None:

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dialect
+from . import dialect, pgcompat
 
 DSN_ENV = "SERVERLESS_LAB_AURORA_POSTGRES_DSN"
 
@@ -34,11 +34,25 @@ JDBC = {"bit": -7, "bool": -7, "boolean": 16, "int2": 5, "smallint": 5, "int4": 
         "serial": 4, "int8": -5, "bigint": -5, "bigserial": -5, "float4": 7, "real": 7, "float8": 8,
         "double": 8, "numeric": 2, "decimal": 3, "varchar": 12, "text": 12, "char": 1, "bpchar": 1,
         "date": 91, "time": 92, "timestamp": 93, "timestamptz": 93, "bytea": -2, "blob": -4, "json": 1111,
-        "jsonb": 1111, "uuid": 1111}
+        "jsonb": 1111, "uuid": 1111, "datetime": 93, "float": 7, "name": 12, "timetz": 92, "interval": 1111}
 
 
 class SqlError(Exception):
-    """The engine refused the statement (syntax, constraint, missing table...)."""
+    """The engine refused the statement (syntax, constraint, missing table...).
+
+    ``error_code`` is the Data API error it becomes: ``DatabaseErrorException`` for an error the
+    database raised (the message then ends with ``SQLState: …`` as Aurora's does), ``BadRequestException``
+    for a request the Data API itself rejects.
+    """
+
+    def __init__(self, message: str, error_code: str = "BadRequestException", sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.sqlstate = sqlstate
+
+    @classmethod
+    def database(cls, err: pgcompat.AuroraError) -> SqlError:
+        return cls(str(err), "DatabaseErrorException", err.sqlstate)
 
 
 @dataclass
@@ -49,11 +63,14 @@ class Column:
     schema: str = ""
     auto_increment: bool = False
     nullable: int = 2  # columnNullableUnknown
+    reported: str = ""  # typeName as Aurora reports it (int4, float8, bool...; see pgcompat.type_name)
 
     def metadata(self) -> dict[str, Any]:
         base = self.type_name.split("(")[0].strip().lower()
+        reported = self.reported or base
         return {
-            "name": self.name, "label": self.name, "type": JDBC.get(base, 1111), "typeName": base,
+            "name": self.name, "label": self.name, "type": JDBC.get(reported.lower(), JDBC.get(base, 1111)),
+            "typeName": reported,
             "schemaName": self.schema, "tableName": self.table, "isAutoIncrement": self.auto_increment,
             "isSigned": base in {"int2", "int4", "int8", "integer", "int", "bigint", "smallint", "float4",
                                  "float8", "real", "double", "numeric", "decimal", "serial", "bigserial"},
@@ -167,13 +184,14 @@ def from_parameter(param: dict[str, Any], for_postgres: bool) -> Any:
 class SqliteConnection:
     """One connection to a cluster's SQLite database."""
 
-    def __init__(self, path: str, engine: str) -> None:
+    def __init__(self, path: str, engine: str, database: str = "") -> None:
         from ..errors import require
 
         apsw = require("apsw", "The Aurora Data API's embedded SQL engine")
 
         self._apsw = apsw
         self.engine = engine
+        self.database = database
         self.conn = apsw.Connection(path)
         self.conn.set_busy_timeout(5000)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -186,10 +204,21 @@ class SqliteConnection:
     def execute(self, sql: str, params: dict[str, Any]) -> Result:
         import apsw.ext
 
+        original = sql
+        try:
+            session = pgcompat.session_query(sql, params, self.engine, self.database, self._has_table)
+        except pgcompat.AuroraError as exc:
+            raise SqlError.database(exc) from None
+        if session is not None:
+            cols, values = session
+            return Result(columns=[Column(n, t, reported=t) for n, t in cols] if cols else None, rows=values)
+        missing = pgcompat.missing_parameter(sql, params, self.engine)
+        if missing is not None:
+            raise SqlError.database(missing)
         try:
             sql = dialect.prepare_for_sqlite(sql, self.engine)
         except dialect.DialectError as exc:
-            raise SqlError(str(exc)) from None
+            raise SqlError.database(pgcompat.dialect_error(str(exc), original, self.engine)) from None
         with self.lock:
             try:
                 info = apsw.ext.query_info(self.conn, sql, params or None)
@@ -199,32 +228,25 @@ class SqliteConnection:
                 changes = self.conn.changes()
                 after = self.conn.last_insert_rowid()
             except self._apsw.Error as exc:
-                raise SqlError(self._explain(exc)) from None
+                raise SqlError.database(pgcompat.database_error(str(exc), original, self.engine, self.database)) \
+                    from None
         columns = None
         if info.description_full or info.description:
             desc = info.description_full or tuple((*d, None, None, None) for d in info.description)
             columns = []
-            for i, (name, decl, _db, table, origin) in enumerate(desc):
+            for i, (name, decl, _db, table, _origin) in enumerate(desc):
                 type_name = decl or _infer_type(rows, i)
-                columns.append(Column(name, type_name, table or "", "", False))
+                columns.append(Column(name, type_name, table or "", "", False,
+                                      reported=pgcompat.type_name(type_name, self.engine)))
         is_write = re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH)\b", dialect.code_only(sql), re.I) is not None
         inserted = re.match(r"\s*INSERT\b", dialect.code_only(sql), re.I) is not None
         return Result(columns=columns, rows=rows, updated=changes if is_write else 0,
                       generated_id=after if inserted and changes and after != before else None)
 
-    def _explain(self, exc: Exception) -> str:
-        kind = "PostgreSQL" if dialect.family(self.engine) == "postgres" else "MySQL"
-        msg = re.sub(r"^\w+Error: ", "", str(exc))
-        hint = ""
-        m = re.search(r"no such function: (\w+)", msg)
-        if m:
-            hint = (f" The embedded engine is SQLite standing in for Aurora {kind}: {m.group(1)}() is a {kind} "
-                    "function SQLite does not have (dialect difference). Use a portable form (e.g. "
-                    "CURRENT_TIMESTAMP for now()), or point the cluster at a real PostgreSQL.")
-        elif "syntax error" in msg:
-            hint = (f" (Embedded SQLite standing in for Aurora {kind}: this may be {kind}-only syntax; write "
-                    "portable SQL or point the cluster at a real PostgreSQL.)")
-        return f"Database error: {msg}.{hint}"
+    def _has_table(self, name: str) -> bool:
+        with self.lock:
+            return bool(list(self.conn.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?", (name,))))
 
     def begin(self) -> None:
         with self.lock:
@@ -235,7 +257,8 @@ class SqliteConnection:
             try:
                 self.conn.execute("COMMIT")
             except self._apsw.Error as exc:
-                raise SqlError(self._explain(exc)) from None
+                raise SqlError.database(pgcompat.database_error(str(exc), "COMMIT", self.engine, self.database)) \
+                    from None
 
     def rollback(self) -> None:
         with self.lock:
@@ -286,10 +309,10 @@ class PostgresConnection:
         self.lock = threading.RLock()
 
     def execute(self, sql: str, params: dict[str, Any]) -> Result:
-        query, names = dialect.named_to_pyformat(sql)
-        missing = [n for n in names if n not in params]
-        if missing:
-            raise SqlError(f"No value was given for parameter :{missing[0]}.")
+        query, _names = dialect.named_to_pyformat(sql)
+        missing = pgcompat.missing_parameter(sql, params, "aurora-postgresql")
+        if missing is not None:
+            raise SqlError.database(missing)
         with self.lock:
             try:
                 cur = self.conn.execute(query, params)
@@ -305,9 +328,7 @@ class PostgresConnection:
                 updated = int(status[-1]) if dml and status[-1].isdigit() else 0
                 return Result(columns=columns, rows=rows, updated=updated)
             except self._psycopg.Error as exc:
-                diag = getattr(exc, "diag", None)
-                state = getattr(exc, "sqlstate", None) or (diag.sqlstate if diag else None)
-                raise SqlError(f"ERROR: {str(exc).strip()}" + (f"; SQLState: {state}" if state else "")) from None
+                raise _pg_error(exc, sql) from None
 
     def begin(self) -> None:
         with self.lock:
@@ -318,7 +339,7 @@ class PostgresConnection:
             try:
                 self.conn.execute("COMMIT")
             except self._psycopg.Error as exc:
-                raise SqlError(f"ERROR: {exc}") from None
+                raise _pg_error(exc, "COMMIT") from None
 
     def rollback(self) -> None:
         with self.lock:
@@ -327,6 +348,26 @@ class PostgresConnection:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+
+def _pg_error(exc: Exception, sql: str) -> SqlError:
+    """A psycopg error as Aurora PostgreSQL's Data API reports it: ``ERROR: …; Position: n; SQLState: …``.
+
+    psycopg counts the position in the query it sent (``%(name)s`` placeholders); it is mapped back to the
+    caller's ``:name`` text by locating the same token.
+    """
+    diag = getattr(exc, "diag", None)
+    state = getattr(exc, "sqlstate", None) or (diag.sqlstate if diag else None) or "XX000"
+    primary = (diag.message_primary if diag else None) or str(exc).strip().splitlines()[0]
+    position = None
+    if diag is not None and diag.statement_position:
+        position = int(diag.statement_position)
+        token = re.search(r'"([^"]+)"', primary)
+        if token:
+            position = pgcompat.position_of(sql, token.group(1)) or position
+    hint = " ".join(x for x in ((diag.message_detail if diag else None), (diag.message_hint if diag else None)) if x)
+    err = pgcompat.AuroraError(primary, state, position, engine="aurora-postgresql", hint=hint.replace("\n", " "))
+    return SqlError.database(err)
 
 
 def schema_name(cluster: str, database: str) -> str:
@@ -347,5 +388,18 @@ class EngineFactory:
     def connect(self, cluster: str, engine: str, database: str) -> SqliteConnection | PostgresConnection:
         if self.kind(engine) == "postgresql":
             return PostgresConnection(self.postgres_dsn or "", schema_name(cluster, database))
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{cluster}--{database}")
-        return SqliteConnection(os.path.join(self.folder, safe + ".sqlite3"), engine)
+        return SqliteConnection(os.path.join(self.folder, _safe(f"{cluster}--{database}") + ".sqlite3"), engine, database)
+
+    def drop(self, cluster: str) -> None:
+        """A deleted cluster's SQLite databases go with it (a new cluster of the same name starts empty, as on AWS)."""
+        import glob
+
+        for path in glob.glob(os.path.join(glob.escape(self.folder), glob.escape(_safe(cluster)) + "--*.sqlite3*")):
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)

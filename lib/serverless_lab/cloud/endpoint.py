@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import threading
+from typing import Any
 
 from ..errors import PortInUseError
 
@@ -19,7 +20,7 @@ class SharedEndpoint:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
         self.requested_port = port
-        self._server = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
 
     @property

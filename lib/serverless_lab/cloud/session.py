@@ -1,9 +1,15 @@
 """``mock_aws()``: moto's mock plus everything the course adds to it.
 
-One session at a time per process. It sets fake credentials and a region, starts moto
+One world at a time per process. It sets fake credentials and a region, starts moto
 in-process, serves the same state over HTTP for worker processes, enables real Step
 Functions execution, and activates the extensions (the local Lambda runtime, the API
 Gateway / EventBridge integrations, Fargate and Aurora engines).
+
+Nesting works as in moto: a ``mock_aws()`` started while one runs *joins* the running world
+(same state, same extensions) and leaves it running when it stops, so helpers that open
+``with mock_aws():`` inside a test keep working. Only what cannot share one world is refused
+with :class:`MockAlreadyActiveError`: another backend, another moto ``config``, or extensions
+the running world does not have.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ class MockSession:
             raise LabError("backend='server' needs the URL of a running moto server.",
                            "Start one with `serverless-lab server --port 5000` and pass "
                            "endpoint_url='http://127.0.0.1:5000'.")
+        _extensions.check(extensions, options)   # unknown option or extension: LabError naming the known ones
         self.backend = backend
         self.region = region
         self.account_id = DEFAULT_ACCOUNT
@@ -100,13 +107,15 @@ class MockSession:
         self._endpoint_url = endpoint_url
         self._extension_names = extensions
         self._confirm = confirm
-        self._moto = None
+        self._moto: Any = None
         self._endpoint: SharedEndpoint | None = None
-        self._env_patch = None
-        self._handles: dict[str, Any] = {}
-        self.real_aws = None  # a RealAWS when backend == "aws"
+        self._env_patch: Any = None
+        self._ext: _extensions.Extensions | None = None
+        self.real_aws: Any = None  # a RealAWS when backend == "aws"
         self.clock = LabClock(speed=float(options.get("clock_speed", 1.0)))
         self.started = False
+        self._config_given = config is not None
+        self._joined: MockSession | None = None   # the running world this nested session joined
 
     # -- public surface -------------------------------------------------------------------
     @property
@@ -127,16 +136,18 @@ class MockSession:
 
     def extension(self, name: str) -> Any:
         """The running extension ``name`` (e.g. ``"lambda"`` for the local Lambda runtime)."""
-        try:
-            return self._handles[name]
-        except KeyError:
+        handle = self._ext.activate(name) if self._ext is not None else None
+        if handle is None:
+            selected = self._ext.selected_names() if self._ext is not None else []
             raise LabError(f"The {name!r} extension is not running in this session.",
-                           f"Running: {', '.join(self._handles) or 'none'}. Start mock_aws() without "
-                           "an `extensions=` list to get them all.") from None
+                           f"Selected: {', '.join(selected) or 'none'}. Start mock_aws() without "
+                           "an `extensions=` list to get them all.")
+        return handle
 
     @property
     def extensions(self) -> dict[str, Any]:
-        return dict(self._handles)
+        """The extensions active so far (an extension activates when a lab first uses its service)."""
+        return dict(self._ext.handles) if self._ext is not None else {}
 
     def client(self, service: str, **kwargs: Any):
         """A boto3 client for this world (region preset)."""
@@ -153,12 +164,11 @@ class MockSession:
     def start(self) -> MockSession:
         global _active
         with _lock:
+            if self.started:
+                return self
             if _active is not None:
-                raise MockAlreadyActiveError(
-                    "A serverless_lab.mock_aws() session is already running in this kernel.",
-                    "Use the one you have (it is returned by `serverless_lab.current_session()`), "
-                    "or stop it first with `.stop()`; restarting the kernel also clears it.",
-                )
+                self._join(_active)
+                return self
             try:
                 if self.backend == "aws":
                     self._start_real()
@@ -171,9 +181,39 @@ class MockSession:
             self.started = True
         return self
 
+    def _join(self, outer: MockSession) -> None:
+        """Share the running world (as moto's nested mocks do), or say why that cannot work."""
+        problem = None
+        if self.backend != outer.backend:
+            problem = f"it runs backend={outer.backend!r} and this one asks for backend={self.backend!r}"
+        elif self._config_given and self.moto_config != outer.moto_config:
+            problem = f"it runs with moto config {outer.moto_config!r}, this one asks for {self.moto_config!r}"
+        elif self._extension_names is not None and set(self._extension_names) - set(outer._selected()):
+            missing = sorted(set(self._extension_names) - set(outer._selected()))
+            problem = f"it has no {', '.join(missing)} extension (it runs: {', '.join(outer._selected()) or 'none'})"
+        if problem:
+            raise MockAlreadyActiveError(
+                f"A serverless_lab.mock_aws() world is already running in this kernel, and {problem}.",
+                "A nested mock_aws() joins the running world, so it must ask for the same backend and "
+                "config. Use the running one (`serverless_lab.current_session()`), or stop it first with "
+                "`.stop()`; restarting the kernel also clears it.")
+        depth = getattr(outer, "_nested", 0)
+        outer._nested = depth + 1  # type: ignore[attr-defined]
+        self._joined = outer
+        self.account_id, self.clock = outer.account_id, outer.clock
+        self._endpoint, self._ext, self.real_aws = outer._endpoint, outer._ext, outer.real_aws
+        self._endpoint_url = outer._endpoint_url
+        self.started = True
+
+    def _selected(self) -> list[str]:
+        return self._ext.selected_names() if self._ext is not None else []
+
     def _start_mocked(self) -> None:
         import moto
 
+        from .patching import check_moto_version
+
+        check_moto_version()   # outside the supported range: one LabError saying what to do
         values = mock_environment(self.region)
         if self.backend == "server":
             values["AWS_ENDPOINT_URL"] = self._endpoint_url  # type: ignore[assignment]
@@ -185,7 +225,8 @@ class MockSession:
         self._moto.start()
         _reuse_boto3_session(self.region)
         self._endpoint = SharedEndpoint(self._host, self._port).start()
-        self._handles = _extensions.activate_all(self, _extensions.load(self._extension_names))
+        self._ext = _extensions.Extensions(self, self._extension_names)
+        self._ext.start()
 
     def _start_real(self) -> None:
         from .real_aws import RealAWS
@@ -197,6 +238,12 @@ class MockSession:
         with _lock:
             if not self.started:
                 return
+            if self._joined is not None:   # a nested session: the world it joined keeps running
+                outer, self._joined = self._joined, None
+                outer._nested = max(getattr(outer, "_nested", 1) - 1, 0)  # type: ignore[attr-defined]
+                self._endpoint, self._ext = None, None
+                self.started = False
+                return
             errors = self._teardown()
             if _active is self:
                 _active = None
@@ -205,7 +252,8 @@ class MockSession:
             raise errors[0]
 
     def _teardown(self) -> list[BaseException]:
-        errors = _extensions.stop_all(self._handles)
+        errors = self._ext.stop_all() if self._ext is not None else []
+        self._ext = None
         self.clock.stop()
         for step in (self._stop_endpoint, self._stop_moto, self._restore_env):
             try:

@@ -60,13 +60,35 @@ if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 
+STOP_GRACE_S = 3.0  # real seconds a stopping, working process gets before the wait jumps to its SIGKILL
+
+
+def working_after_sigterm(engine: FargateEngine, run: Any) -> bool:
+    """The task got SIGTERM (STOPPING) and a container still works (not sleeping on the lab clock)."""
+    return bool(run.stopping and run.task.last_status == "STOPPING"
+                and any(c.alive and engine._sleeping_until(c) is None for c in run.containers))
+
+
 class TaskWaitTimeout(LabError):
     """``wait_for_task`` gave up before the task reached the status."""
 
 
 def activate(session: MockSession) -> FargateEngine:
-    """Start the engine for ``session`` (called by ``mock_aws``)."""
-    return FargateEngine(session).start()
+    """Start the engine for ``session`` (called by ``mock_aws``), with ECS services and runTask.sync."""
+    from .services import ServiceScheduler
+    from .stepfunctions_task import EcsSyncIntegration
+
+    engine = FargateEngine(session).start()
+    engine.services = ServiceScheduler(engine).start()    # type: ignore[attr-defined]
+    engine.ecs_sync = EcsSyncIntegration(engine).start()  # type: ignore[attr-defined]
+    stop_engine = engine.stop
+
+    def stop() -> None:
+        engine.ecs_sync.stop()  # type: ignore[attr-defined]
+        engine.services.stop()  # type: ignore[attr-defined]
+        stop_engine()
+    engine.stop = stop  # type: ignore[method-assign]
+    return engine
 
 
 def _session() -> MockSession:
@@ -136,12 +158,16 @@ def wait_for_task(cluster: str, task_arn: str, timeout: float | None = 86400, st
                 "Wait longer (timeout=...), stop it with ecs.stop_task, or check its logs.")
         if fast_forward and engine.waiting_on_clock(task_arn):
             run = engine.require(task_arn)
-            if run.stopping and any(c.alive for c in run.containers):
-                # a process in its SIGTERM grace period: give it a moment of real time to exit
+            if working_after_sigterm(engine, run):
+                # a process in its SIGTERM grace period, working: give it some real time to finish and exit
+                # before jumping to the SIGKILL (a process that keeps working without a lab-clock sleep
+                # for STOP_GRACE_S is taken to ignore SIGTERM)
                 stop_grace_since = stop_grace_since or time.monotonic()
-                if time.monotonic() - stop_grace_since < 0.5:
+                if time.monotonic() - stop_grace_since < STOP_GRACE_S:
                     time.sleep(poll_s)
                     continue
+            else:
+                stop_grace_since = None
             nxt = engine.next_event(task_arn)
             if nxt is not None:
                 session.clock.advance(max(0.0, nxt - session.clock.now()) + 1e-3)
@@ -174,6 +200,8 @@ def task_logs(task_arn: str, container: str | None = None) -> list[str]:
     return lines
 
 
-__all__ = ["activate", "task_logs", "FargateEngine", "FargateTimings", "wait_for_task", "default_network_configuration",
-           "task_cost", "fargate_task_cost", "compare_with_lambda", "LambdaComparison", "TaskWaitTimeout",
-           "VALID_SIZES"]
+from .services import crash_task, interrupt_spot_task, service_tasks, wait_for_service  # noqa: E402
+
+__all__ = ["activate", "wait_for_service", "service_tasks", "crash_task", "interrupt_spot_task", "task_logs",
+           "FargateEngine", "FargateTimings", "wait_for_task", "default_network_configuration", "task_cost",
+           "fargate_task_cost", "compare_with_lambda", "LambdaComparison", "TaskWaitTimeout", "VALID_SIZES"]

@@ -1,7 +1,7 @@
 """What a Fargate task costs, and what the same job would cost on Lambda.
 
-Prices come from :mod:`serverless_lab.pricing` (Fargate Linux/x86 in us-east-1: $0.04048 per
-vCPU-hour and $0.004445 per GB-hour, billed per second from the start of the image pull until
+Prices come from :mod:`serverless_lab.pricing` (Fargate Linux in us-east-1: x86 $0.04048 per
+vCPU-hour and $0.004445 per GB-hour, ARM $0.03238 and $0.00356; billed per second from the start of the image pull until
 the task stops, with a 1-minute minimum; https://aws.amazon.com/fargate/pricing/).
 """
 
@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import limits, pricing
 
-from .. import pricing
-
-LAMBDA_MAX_S = 900           # Lambda's 15-minute timeout
-LAMBDA_MAX_MEMORY_MB = 10_240
-LAMBDA_MB_PER_VCPU = 1_769   # Lambda gives one full vCPU at 1,769 MB
+LAMBDA_MAX_S = limits.TIMEOUT_MAX_S               # Lambda's 15-minute timeout
+LAMBDA_MAX_MEMORY_MB = limits.MEMORY_MAX_MB
+LAMBDA_MB_PER_VCPU = limits.MB_PER_VCPU           # Lambda gives one full vCPU at 1,769 MB
 
 
 def fargate_task_cost(vcpu: float, memory_gb: float, seconds: float, tasks: int = 1) -> pricing.Cost:
@@ -101,6 +100,22 @@ def task_cost(task: str) -> pricing.Cost:
         raise LabError("task_cost() needs the running mock_aws() session.", "Call it inside `with mock_aws() as aws:`.")
     engine = session.extension("fargate")
     run = engine.require(task)
-    return fargate_task_cost(run.cpu / 1024, run.memory / 1024, engine.billed_seconds(task))
+    architecture, storage_gb = task_platform(run)
+    return pricing.fargate_cost(run.cpu / 1024, run.memory / 1024, engine.billed_seconds(task),
+                                architecture=architecture, ephemeral_storage_gb=storage_gb)
+
+
+def task_platform(run: object) -> tuple[str, float]:
+    """(architecture for pricing, ephemeral storage GiB) from the task's definition (x86_64 and 20 GiB by default)."""
+    try:
+        from moto.ecs.models import ecs_backends
+
+        backend = ecs_backends[run.account_id][run.region]  # type: ignore[attr-defined]
+        definition = backend.describe_task_definition(run.task.task_definition_arn)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a task without a definition in moto: the defaults
+        return "x86_64", 20.0
+    arch = ((getattr(definition, "runtime_platform", None) or {}).get("cpuArchitecture") or "X86_64").upper()
+    storage = (getattr(definition, "ephemeral_storage", None) or {}).get("sizeInGiB") or 20
+    return ("arm64" if arch == "ARM64" else "x86_64"), float(storage)
 
 

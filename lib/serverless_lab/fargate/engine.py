@@ -32,8 +32,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from unittest import mock
 
+from ..cloud.patching import Patcher, seam
 from . import sizes, taskclock
 from .process import CannotStartContainer, exit_code, resolve_argv, signal_group, spawn
 
@@ -41,6 +41,20 @@ if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 log = logging.getLogger(__name__)
+
+_ECS = "moto.ecs.models"
+REGISTER_TASK_DEFINITION = seam(
+    f"{_ECS}:EC2ContainerServiceBackend.register_task_definition", extension="fargate", lazy=True,
+    why="AWS validates Fargate task definitions (sizes, awsvpc, image); moto accepts anything")
+RUN_TASK = seam(
+    f"{_ECS}:EC2ContainerServiceBackend.run_task", extension="fargate", lazy=True,
+    why="moto's Fargate tasks are metadata only; the engine runs the containers' commands with a lifecycle")
+STOP_TASK = seam(
+    f"{_ECS}:EC2ContainerServiceBackend.stop_task", extension="fargate", lazy=True,
+    why="StopTask sends SIGTERM, waits stopTimeout, then SIGKILL, through the lifecycle states")
+TASK_RESOURCE_REQUIREMENTS = seam(
+    f"{_ECS}:EC2ContainerServiceBackend._calculate_task_resource_requirements", extension="fargate", lazy=True,
+    why="moto adds up container memory and fails with a TypeError when a Fargate container has none")
 
 DEFAULT_STOP_TIMEOUT_S = 30    # ECS: Fargate containers get 30 s between SIGTERM and SIGKILL by default
 MAX_STOP_TIMEOUT_S = 120       # ECS: the most a container may ask for on Fargate
@@ -156,19 +170,18 @@ class FargateEngine:
         self._log_lock = threading.Lock()
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._launcher: threading.Thread | None = None
-        self._patches: list[Any] = []
+        self._patcher = Patcher()
         self._stopped = False
         self.folder = tempfile.mkdtemp(prefix="serverless-lab-fargate-")
         self.clock_file = os.path.join(self.folder, "clock.json")
         self._publisher: threading.Thread | None = None
         self._publish_stop = threading.Event()
+        self.listeners: list[Any] = []  # fn(run, event): "running", "stopping", "stopped" (e.g. services.py)
 
     # -- activation ---------------------------------------------------------------------------
     def start(self) -> FargateEngine:
-        from ..cloud.lazy import when_imported
-
         # Patch ECS when moto first loads it (importing it here would cost seconds per start).
-        self._hook = when_imported("moto.ecs.models", self._patch_ecs)
+        self._patcher.on_import(_ECS, self._patch_ecs)
         self._launcher = threading.Thread(target=self._launch_loop, name="serverless-lab-fargate", daemon=True)
         self._launcher.start()
         self._publish_clock()
@@ -178,12 +191,13 @@ class FargateEngine:
         return self
 
     def _patch_ecs(self, module: Any) -> None:
-        Backend = module.EC2ContainerServiceBackend  # noqa: N806
+        if self._stopped:
+            return
         engine = self
-        original_register = Backend.register_task_definition
-        original_run = Backend.run_task
-        original_stop = Backend.stop_task
-        original_requirements = Backend._calculate_task_resource_requirements
+        original_register = REGISTER_TASK_DEFINITION.current()
+        original_run = RUN_TASK.current()
+        original_stop = STOP_TASK.current()
+        original_requirements = TASK_RESOURCE_REQUIREMENTS.current()
 
         def register_task_definition(backend: Any, family: str, container_definitions: list[dict[str, Any]],
                                      *args: Any, **kwargs: Any) -> Any:
@@ -233,16 +247,10 @@ class FargateEngine:
                         "PORTS": [], "PORTS_UDP": []}
             return original_requirements(task_definition)
 
-        self._patches = [
-            mock.patch.object(Backend, "register_task_definition", register_task_definition),
-            mock.patch.object(Backend, "run_task", run_task),
-            mock.patch.object(Backend, "stop_task", stop_task),
-            mock.patch.object(Backend, "_calculate_task_resource_requirements", staticmethod(requirements)),
-        ]
-        if self._stopped:
-            return
-        for p in self._patches:
-            p.start()
+        self._patcher.replace(REGISTER_TASK_DEFINITION, register_task_definition)
+        self._patcher.replace(RUN_TASK, run_task)
+        self._patcher.replace(STOP_TASK, stop_task)
+        self._patcher.replace(TASK_RESOURCE_REQUIREMENTS, staticmethod(requirements))
 
     def _publish_clock(self) -> None:
         """Write the lab clock where task processes read it (see :mod:`.taskclock`)."""
@@ -263,8 +271,6 @@ class FargateEngine:
     def stop(self) -> None:
         """Kill every task process group, stop the threads, undo the patches."""
         self._stopped = True
-        if getattr(self, "_hook", None) is not None:
-            self._hook.cancel()
         with self._lock:
             runs = list(self.runs.values())
             for run in runs:
@@ -290,12 +296,7 @@ class FargateEngine:
         if self._publisher is not None:
             self._publisher.join(timeout=2)
         shutil.rmtree(self.folder, ignore_errors=True)
-        for p in reversed(self._patches):
-            try:
-                p.stop()
-            except RuntimeError:
-                pass
-        self._patches = []
+        self._patcher.undo()
 
     # -- queries --------------------------------------------------------------------------------
     def find(self, task: str) -> TaskRun | None:
@@ -415,7 +416,7 @@ class FargateEngine:
                 memory=str(memory), containers=[c.view for c in containers], platform_version="1.4.0",
                 platform_family="Linux", availability_zone=f"{run.region}a", version=1,
                 launch_type=task.launch_type or "FARGATE", stopped_reason=None, health_status="UNKNOWN",
-                ephemeral_storage={"sizeInGiB": 20})
+                ephemeral_storage=getattr(definition, "ephemeral_storage", None) or {"sizeInGiB": 20})
         with self._lock:
             self.runs[run.arn] = run
             self._at(run, self.timings.provisioning_s, lambda: self._pending(run))
@@ -443,22 +444,22 @@ class FargateEngine:
         self._at(run, self.timings.activating_s, lambda: self._jobs.put(run))
 
     def _check_logging(self, run: TaskRun) -> str | None:
-        from moto.logs.models import logs_backends
+        from ..cloud import logs as cloud_logs
 
         for c in run.containers:
             if not c.log_group:
                 continue
-            logs = logs_backends[run.account_id][c.log_region or run.region]
-            if c.log_group not in logs.groups:
+            region = c.log_region or run.region
+            if not cloud_logs.has_group(run.account_id, region, c.log_group):
                 if c.create_group:
-                    logs.create_log_group(c.log_group, {})
+                    cloud_logs.create_group(run.account_id, region, c.log_group)
                 else:
                     return ("ResourceInitializationError: failed to validate logger args: create stream has been "
                             "retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: "
                             f"The specified log group does not exist. (log group {c.log_group!r} in "
                             f"{c.log_region}: create it first with logs.create_log_group, or set the awslogs option "
                             "\"awslogs-create-group\": \"true\")")
-            logs.ensure_log_stream(c.log_group, c.log_stream)
+            cloud_logs.backend(run.account_id, region).ensure_log_stream(c.log_group, c.log_stream)
         return None
 
     def _fail_to_start(self, run: TaskRun, reason: str) -> None:
@@ -468,6 +469,7 @@ class FargateEngine:
                 stopping_at=_dt(now), execution_stopped_at=_dt(now), last_status="DEPROVISIONING")
         for c in run.containers:
             c.view.last_status = "STOPPED"
+        self._emit(run, "stopping")
         self._at(run, self.timings.deprovisioning_s, lambda: self._stopped_state(run))
 
     def _launch_loop(self) -> None:
@@ -503,6 +505,7 @@ class FargateEngine:
                              name=f"fargate-{run.task_id[:8]}-{c.name}-wait").start()
         run.started = True
         run.set(last_status="RUNNING", started_at=_dt(self.clock.now()))
+        self._emit(run, "running")
 
     def _pump(self, run: TaskRun, c: ContainerRun, stream: Any) -> None:
         for raw in iter(stream.readline, b""):
@@ -516,14 +519,11 @@ class FargateEngine:
         stream.close()
 
     def _put_log(self, run: TaskRun, c: ContainerRun, ts: int, line: str) -> None:
-        from moto.logs.models import logs_backends
+        from ..cloud import logs as cloud_logs  # the one CloudWatch Logs writer
 
-        try:
-            logs = logs_backends[run.account_id][c.log_region or run.region]
-            logs.ensure_log_stream(c.log_group, c.log_stream)
-            logs.put_log_events(c.log_group, c.log_stream, [{"timestamp": ts, "message": line}])
-        except Exception as exc:  # noqa: BLE001 - a deleted log group must not kill the task
-            log.debug("could not write a log line for %s: %r", run.arn, exc)
+        # a log group deleted while the task runs drops the line (it must not kill the task)
+        cloud_logs.append(run.account_id, c.log_region or run.region, str(c.log_group), str(c.log_stream),
+                          [{"timestamp": ts, "message": line}], create_group=False)
 
     def _wait(self, run: TaskRun, c: ContainerRun) -> None:
         assert c.proc is not None
@@ -548,6 +548,7 @@ class FargateEngine:
         run.timers = []
         run.set(desired_status="STOPPED", stopped_reason=reason, stop_code=code,
                 stopping_at=_dt(self.clock.now()))
+        self._emit(run, "stopping")
         if not run.started:
             for c in run.containers:
                 c.view.last_status = "STOPPED"
@@ -580,6 +581,14 @@ class FargateEngine:
     def _stopped_state(self, run: TaskRun) -> None:
         run.set(last_status="STOPPED", stopped_at=_dt(self.clock.now()))
         run.done.set()
+        self._emit(run, "stopped")
+
+    def _emit(self, run: TaskRun, event: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(run, event)
+            except Exception as exc:  # noqa: BLE001 - a listener must not break the lifecycle
+                log.warning("fargate listener failed on %s: %r", event, exc)
 
     # -- cost ---------------------------------------------------------------------------------
     def billed_seconds(self, task: str) -> float:

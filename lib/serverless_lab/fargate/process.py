@@ -9,7 +9,10 @@ from the size) and a private network address.
 
 Every process gets its own process group (so a shell command's children are stopped with it)
 and, on Linux, ``PR_SET_PDEATHSIG`` = SIGKILL, so it dies with the kernel that started it
-even if that kernel is killed without cleaning up.
+even if that kernel is killed without cleaning up. The death signal reaches only that direct
+child, so each process is also registered with the kernel's :mod:`.watchdog`, which kills the
+whole tree (grandchildren included, even those that left the group) when the process is killed
+or the kernel dies.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 PYTHON_NAMES = {"python", "python3", "/usr/bin/python", "/usr/bin/python3", "/usr/local/bin/python",
@@ -77,19 +81,65 @@ def _die_with_parent_from(parent_pid: int):  # type: ignore[no-untyped-def]
     return preexec
 
 
+class _WatchdogClient:
+    """This kernel's one :mod:`.watchdog` process (started on first use, dies with the kernel)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._owner = 0
+
+    def _ensure(self) -> subprocess.Popen[bytes] | None:
+        if self._proc is not None and self._owner == os.getpid() and self._proc.poll() is None:
+            return self._proc
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "watchdog.py")
+        try:
+            self._proc = subprocess.Popen([sys.executable, "-I", script, str(os.getpid())], stdin=subprocess.PIPE,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True)
+            self._owner = os.getpid()
+        except OSError:
+            self._proc = None
+        return self._proc
+
+    def send(self, command: str, pid: int) -> None:
+        with self._lock:
+            proc = self._ensure()
+            if proc is None or proc.stdin is None:
+                return
+            try:
+                proc.stdin.write(f"{command} {pid}\n".encode())
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self._proc = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+
+WATCHDOG = _WatchdogClient()
+
+
 def spawn(argv: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
     """Start a container process in its own process group, wired to die with this process.
 
     PR_SET_PDEATHSIG fires when the *thread* that forked exits, so callers spawn from a thread
-    that lives as long as the session (the engine's launcher thread).
+    that lives as long as the session (the engine's launcher thread). The watchdog learns the
+    new process so that its descendants die with it, and with the kernel.
     """
-    return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True,
                             preexec_fn=_die_with_parent_from(os.getpid()) if _PRCTL is not None else None)
+    WATCHDOG.send("watch", proc.pid)
+    return proc
 
 
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    """Send ``sig`` to the process's whole group (ignore it if already gone)."""
+    """Send ``sig`` to the process's whole group (ignore it if already gone).
+
+    SIGKILL also goes through the watchdog, which kills descendants that left the group.
+    """
     try:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -97,6 +147,8 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             proc.send_signal(sig)
         except (ProcessLookupError, OSError):
             pass
+    if sig == 9:
+        WATCHDOG.send("kill", proc.pid)
 
 
 def exit_code(returncode: int) -> int:

@@ -45,6 +45,14 @@ def check_task_definition(container_definitions: list[dict[str, Any]], kwargs: d
         raise _client_error(
             f"No Fargate configuration exists for given values: {cpu_raw} CPU, {mem_raw} memory. See the Amazon "
             "ECS documentation for the valid values. → Valid pairs: " + sizes.describe_valid(cpu))
+    storage = (kwargs.get("ephemeral_storage") or {}).get("sizeInGiB")
+    if storage is not None and not 21 <= int(storage) <= 200:
+        raise _client_error(f"The ephemeral storage size must be between 21 and 200 GiB (got {storage}). → Leave "
+                            "ephemeralStorage out for the free 20 GiB, or ask for 21-200 (billed above 20).")
+    arch = (kwargs.get("runtime_platform") or {}).get("cpuArchitecture")
+    if arch is not None and arch not in ("X86_64", "ARM64"):
+        raise _client_error(f"Invalid cpuArchitecture {arch!r}. → Use runtimePlatform={{'cpuArchitecture': 'ARM64', "
+                            "'operatingSystemFamily': 'LINUX'}} (Graviton, about 20% cheaper) or 'X86_64'.")
     for cd in container_definitions:
         logcfg = cd.get("logConfiguration") or {}
         if logcfg.get("logDriver") == "awslogs" and not kwargs.get("execution_role_arn"):

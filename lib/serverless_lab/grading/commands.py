@@ -55,3 +55,32 @@ def _grade(p: argparse.ArgumentParser):
         sys.stdout.flush()
         return 0
     return run
+
+
+@command("hub", "start a JupyterHub for a class on this machine (nbgrader exchange, one account per student)")
+def _hub(p: argparse.ArgumentParser):
+    p.add_argument("--instructors", required=True, help="comma-separated local account names")
+    p.add_argument("--students", default="", help="comma-separated local account names")
+    p.add_argument("--port", type=int, default=8000, help="public port (the proxy API and the Hub use the next two)")
+    p.add_argument("--ip", default="0.0.0.0")
+    p.add_argument("--auth", choices=["pam", "dummy"], default="pam",
+                   help="pam: the accounts' passwords; dummy: one shared password (demos and tests only)")
+    p.add_argument("--password", default="", help="the shared password of --auth dummy")
+    p.add_argument("--state", default=None, help="folder for the Hub's database (default .serverless-lab/hub)")
+    p.add_argument("--exchange", default="/srv/nbgrader/exchange", help="nbgrader's exchange folder")
+    p.add_argument("--python", default=None, help="the Python every account runs (default: found or made)")
+    p.add_argument("--create-users", action="store_true", help="create missing local accounts (useradd)")
+
+    def run(args: argparse.Namespace) -> int:
+        import os
+        from pathlib import Path
+
+        from .hub import HubSettings, run_hub
+
+        split = lambda text: [x.strip() for x in text.split(",") if x.strip()]  # noqa: E731
+        settings = HubSettings(split(args.instructors), split(args.students), args.port, args.ip, args.auth,
+                               args.password, Path(args.state) if args.state else None, Path(args.exchange),
+                               args.python, args.create_users,
+                               admin_token=os.environ.get("SERVERLESS_HUB_ADMIN_TOKEN", ""))
+        return run_hub(settings)
+    return run

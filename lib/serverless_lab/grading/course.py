@@ -10,21 +10,36 @@ from ..errors import LabError
 
 
 def course_root(start: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding solutions/, labs/ and grading/ (SERVERLESS_LAB_ROOT overrides)."""
+    """The folder holding solutions/ (or, in a student distribution, labs/) and grading/.
+
+    SERVERLESS_LAB_ROOT overrides the search.
+    """
     env = os.environ.get("SERVERLESS_LAB_ROOT")
     candidates = [Path(env)] if env else []
     here = Path(start or os.getcwd()).resolve()
     candidates += [here, *here.parents, Path(__file__).resolve().parents[3]]
     for path in candidates:
-        if (path / "grading" / "nbgrader_config.py").is_file() and (path / "solutions").is_dir():
+        if (path / "grading" / "nbgrader_config.py").is_file() and \
+                ((path / "solutions").is_dir() or (path / "labs").is_dir()):
             return path
-    raise LabError("Could not find the course folder (one with solutions/ and grading/nbgrader_config.py).",
+    raise LabError("Could not find the course folder (one with labs/ and grading/nbgrader_config.py).",
                    "Run the command from inside the course folder, or set SERVERLESS_LAB_ROOT to it.")
 
 
+def is_student_dist(root: Path) -> bool:
+    """True in a course written by `serverless-lab release --student-dist` (no solutions/)."""
+    return not (root / "solutions").is_dir()
+
+
+def lab_source_dir(root: Path) -> Path:
+    """Where the labs' reference notebooks are: solutions/ (self-paced, instructor) or labs/ (students)."""
+    return root / ("labs" if is_student_dist(root) else "solutions")
+
+
 def lab_names(root: Path) -> list[str]:
-    """Assignment names, e.g. ['lab00-welcome', 'lab01-lambda-basics'], from solutions/."""
-    return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    """Assignment names, e.g. ['lab00-welcome', 'lab01-lambda-basics'], from solutions/ (or labs/)."""
+    folder = lab_source_dir(root)
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
 def tool_env() -> dict[str, str]:

@@ -5,8 +5,9 @@ database per process (SQLite does not take concurrent writers well) and a merge,
 student's whole submission on a notebook it cannot parse or a kernel that dies, and its
 per-run start-up (traitlets config, database, alembic) costs seconds per student. Instead
 each submission is one job, run in a fresh process forked from a warm worker (worker.py; as
-many at once as there are cores): the notebook's bytes are read once by this process, rebuilt around the source's locked cells as nbgrader's OverwriteCells does (hidden
-tests included, deleted test cells put back), run in a fresh kernel in a private temporary
+many at once as there are cores): the notebook's bytes are read once by this process,
+rebuilt around the source's locked cells as nbgrader's OverwriteCells does (hidden tests
+included, deleted test cells put back), run in a fresh kernel in a private temporary
 folder with nbgrader's cell timeout, and scored with nbgrader's own `determine_grade`. The
 output is nbgrader's: grades.csv with `nbgrader export`'s columns and feedback HTML in
 nbgrader's feedback layout (<out>/feedback/<student>/<lab>/<notebook>.html).
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from ..errors import LabError
 from .check import sibling_files
-from .course import course_root, lab_names
+from .course import course_root, is_student_dist, lab_names
 from .jobs import Job, JobResult
 from .source import source_lab
 
@@ -46,6 +47,7 @@ class ClassReport:
     csv_path: Path
     feedback: dict[str, Path] = field(default_factory=dict)
     altered: list[str] = field(default_factory=list)
+    exports: dict[str, Path] = field(default_factory=dict)   # canvas, moodle, pass_rates
 
 
 def _fingerprint(path: Path) -> tuple[int, int, str]:
@@ -154,6 +156,9 @@ def grade(submissions_dir: str | os.PathLike[str], output_dir: str | os.PathLike
           workers: int | None = None, timeout: int | None = None, quiet: bool = False) -> ClassReport:
     """Grade every submission; write grades.csv, feedback HTML and grade-report.json."""
     root = course_root()
+    if is_student_dist(root):
+        raise LabError(f"{root} is a student distribution: it has no solutions/ and no hidden tests to grade with.",
+                       "Grade from the instructor's course (the folder with solutions/), or set SERVERLESS_LAB_ROOT to it.")
     subs = Path(submissions_dir).resolve()
     if not subs.is_dir():
         raise LabError(f"No submissions folder at {subs}.",
@@ -200,6 +205,12 @@ def grade(submissions_dir: str | os.PathLike[str], output_dir: str | os.PathLike
         for name, data in extras.get(r.key, {}).items():
             (target.parent / name).write_bytes(data)
         report.feedback[r.key] = target
+    from . import lms
+
+    report.exports = {"canvas": lms.write_canvas(report.results, out / "canvas-grades.csv", people),
+                      "moodle": lms.write_moodle(report.results, out / "moodle-grades.csv", people),
+                      "pass_rates": lms.write_pass_rates(report.results, out / "exercise-pass-rates.csv")}
+    lms.write_student_pages(report.results, out / "feedback", report.feedback)
     (out / "grade-report.json").write_text(json.dumps(
         {"submissions": str(subs), "altered": report.altered,
          "results": [dict(r.to_dict(), feedback=str(report.feedback.get(r.key, ""))) for r in report.results]},
@@ -209,17 +220,20 @@ def grade(submissions_dir: str | os.PathLike[str], output_dir: str | os.PathLike
 
 def summary(report: ClassReport) -> str:
     """Per lab: n, mean, median, max; per exercise: pass rate; then every reported problem."""
+    from .lms import HARD, pass_rates
+
     lines: list[str] = []
     labs = sorted({r.lab for r in report.results if r.lab})
+    rates = pass_rates(report.results)
     for lab in labs:
         rows = [r for r in report.results if r.lab == lab]
         scores = [r.score for r in rows]
-        top = rows[0].max_score
+        top = max(r.max_score for r in rows)
         lines.append(f"{lab}: n={len(rows)}  mean={statistics.mean(scores):.2f}  "
                      f"median={statistics.median(scores):g}  max score={top:g}")
-        for i, ex in enumerate(rows[0].exercises):
-            passed = sum(1 for r in rows if i < len(r.exercises) and r.exercises[i].status == "passed")
-            lines.append(f"    {ex.grade_id:<32} pass rate {passed / len(rows):6.0%}  ({passed}/{len(rows)})")
+        for ex in (x for x in rates if x.lab == lab):
+            flag = "  <- hard: fewer than half pass" if ex.submitted and ex.pass_rate < HARD else ""
+            lines.append(f"    {ex.grade_id:<32} pass rate {ex.pass_rate:6.0%}  ({ex.passed}/{ex.submitted}){flag}")
     problems = [r for r in report.results if r.notes or r.status != "graded"]
     if problems:
         lines += ["", "Reported per student:"]
@@ -228,6 +242,8 @@ def summary(report: ClassReport) -> str:
             lines += [f"      - {n}" for n in r.notes]
     if report.altered:
         lines += ["", "Submitted files that changed on disk during grading:"] + [f"  {p}" for p in report.altered]
-    lines += ["", f"grades: {report.csv_path}", f"feedback: {report.output_dir / 'feedback'}",
+    lines += ["", f"grades: {report.csv_path}"]
+    lines += [f"{name.replace('_', ' ')}: {path}" for name, path in report.exports.items()]
+    lines += [f"feedback: {report.output_dir / 'feedback'} (one index.html per student)",
               f"details: {report.output_dir / 'grade-report.json'}"]
     return "\n".join(lines)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import nbformat
 
-from .source import SourceLab, assemble, exercises_of, source_lab
 from .sandbox import run_notebook
+from .source import SourceLab, assemble, exercises_of, source_lab
 
 DEFAULT_TIMEOUT = 30          # nbgrader's default per-cell timeout
 MOTO_TIMEOUT = 180            # labs that start moto (and worker processes) get more: nbgrader #915/#931
@@ -208,7 +208,7 @@ def run_job(job: Job) -> JobResult:
         result.notes.append(f"the notebook is not a valid .ipynb file ({type(err).__name__}: {str(err)[:200]}); "
                             "it could not be graded")
         return result
-    nb, notes = assemble(sub, src.nb, hidden=job.hidden)
+    nb, notes = assemble(sub, src.nb, hidden=job.hidden, root=root)
     result.notes += notes
     timeout = cell_timeout(nb, job.timeout)
     work = Path(tempfile.mkdtemp(prefix="serverless-lab-run-")).resolve()

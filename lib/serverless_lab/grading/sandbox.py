@@ -76,8 +76,12 @@ def _instrument(source: str, marker: str) -> str:
     if tree is not None and tree.body and isinstance(tree.body[-1], ast.Expr) and not body.endswith(";"):
         last = tree.body[-1]
         lines = body.splitlines()
-        head = "\n".join(lines[: last.lineno - 1])
-        expr = "\n".join(lines[last.lineno - 1:])
+        # the expression may share its line with earlier statements (`a(); b()`): split at its column
+        # (ast's col_offset counts UTF-8 bytes)
+        line = lines[last.lineno - 1].encode("utf-8")
+        before, start = line[: last.col_offset].decode("utf-8"), line[last.col_offset:].decode("utf-8")
+        head = "\n".join(lines[: last.lineno - 1] + ([before] if before.strip() else []))
+        expr = "\n".join([start] + lines[last.lineno:])
         head += f"\n{GUARD}_last = ({expr}\n)"
         tail = f"\n{GUARD}_last"
     return f"{GUARD}.restore({marker!r})\n{head}\n{GUARD}.done({marker!r}){tail}\n"

@@ -22,9 +22,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from ..errors import LabError
-from .course import lab_names
-
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
+from .course import lab_names, lab_source_dir
 
 
 @dataclass(frozen=True)
@@ -69,10 +67,15 @@ def is_locked(cell: NotebookNode) -> bool:
     return bool(m.get("locked") or (m.get("grade") and not m.get("solution")))
 
 
-def strip_hidden(source: str) -> str:
-    """The released form of a test cell: nbgrader's ClearHiddenTests removes the block."""
-    stripped = _HIDDEN.sub("", source)
-    return stripped.rstrip("\n") if stripped != source else source
+def strip_hidden(source: str, root: Path | None = None) -> str:
+    """The released form of a test cell, made by nbgrader's ClearHiddenTests with the course's
+    configuration (grading/nbgrader_config.py: a changed delimiter changes the grader too)."""
+    from .nbgrader_steps import clear_hidden_tests
+
+    try:
+        return clear_hidden_tests(source, root)
+    except RuntimeError:  # an unmatched or nested delimiter (a student's edit): nothing is hidden
+        return source
 
 
 def _hint_and_title(md_cells: list[NotebookNode]) -> tuple[str, str]:
@@ -125,11 +128,16 @@ def _load(path: str, mtime_ns: int) -> SourceLab:
 
 
 def source_lab(root: Path, lab: str) -> SourceLab:
-    """The source notebook of a lab (solutions/<lab>/<lab>.ipynb, or the only notebook there)."""
+    """The source notebook of a lab (solutions/<lab>/<lab>.ipynb, or the only notebook there).
+
+    In a student distribution there is no solutions/: the released notebook (labs/) is the
+    reference, which is all a self-check needs (it runs the visible tests only).
+    """
+    base = lab_source_dir(root)
     if lab not in lab_names(root):
-        raise LabError(f"Unknown lab {lab!r}: there is no solutions/{lab}/.",
+        raise LabError(f"Unknown lab {lab!r}: there is no {base.name}/{lab}/.",
                        f"Known labs: {', '.join(lab_names(root))}.")
-    folder = root / "solutions" / lab
+    folder = base / lab
     path = folder / f"{lab}.ipynb"
     if not path.is_file():
         path = sorted(folder.glob("*.ipynb"))[0]
@@ -151,7 +159,8 @@ def identify_lab(root: Path, nb: NotebookNode | None, path: Path) -> str | None:
     return None
 
 
-def assemble(sub: NotebookNode, source: NotebookNode, hidden: bool) -> tuple[NotebookNode, list[str]]:
+def assemble(sub: NotebookNode, source: NotebookNode, hidden: bool,
+             root: Path | None = None) -> tuple[NotebookNode, list[str]]:
     """The notebook to execute: the student's answers inside the source's locked cells.
 
     Returns the new notebook and a list of human-readable notes on what was restored.
@@ -177,8 +186,9 @@ def assemble(sub: NotebookNode, source: NotebookNode, hidden: bool) -> tuple[Not
             continue
         seen.add(gid)
         if is_locked(src):
-            want = src.source if hidden else strip_hidden(src.source)
-            if cell.cell_type != src.cell_type or strip_hidden(cell.source).strip() != strip_hidden(src.source).strip():
+            want = src.source if hidden else strip_hidden(src.source, root)
+            if cell.cell_type != src.cell_type or \
+                    strip_hidden(cell.source, root).strip() != strip_hidden(src.source, root).strip():
                 if is_grade(src):
                     notes.append(f"test cell {gid!r} was edited: the original was restored")
             new = nbformat.v4.new_code_cell(want) if src.cell_type == "code" else nbformat.v4.new_markdown_cell(want)
@@ -197,7 +207,7 @@ def assemble(sub: NotebookNode, source: NotebookNode, hidden: bool) -> tuple[Not
         gid = _meta(src).get("grade_id")
         if not gid or gid in seen or not (is_grade(src) or (is_locked(src) and src.cell_type == "code")):
             continue
-        want = src.source if hidden else strip_hidden(src.source)
+        want = src.source if hidden else strip_hidden(src.source, root)
         new = nbformat.v4.new_code_cell(want) if src.cell_type == "code" else nbformat.v4.new_markdown_cell(want)
         new.metadata = copy.deepcopy(src.metadata)
         pos = 0

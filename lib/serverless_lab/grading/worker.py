@@ -46,8 +46,9 @@ def result_from_dict(data: dict) -> JobResult:
 
 
 def _failed(job: Job, why: str) -> JobResult:
-    from .source import source_lab
     from pathlib import Path
+
+    from .source import source_lab
 
     result = JobResult(job.key, job.student, job.lab, job.notebook_name, "error", notes=job.notes + [why])
     try:
@@ -241,6 +242,13 @@ def serve() -> int:
     from .source import source_lab  # noqa: F401
 
     html_exporter()
+    try:  # nbgrader's ClearHiddenTests with the course's configuration, loaded once before forking
+        from .course import course_root
+        from .nbgrader_steps import clear_hidden_tests
+
+        clear_hidden_tests("pass", course_root())
+    except Exception:  # noqa: BLE001 - each job loads it then
+        pass
 
     out_fd = os.dup(1)
     os.dup2(2, 1)

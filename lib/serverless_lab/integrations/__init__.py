@@ -1,4 +1,5 @@
-"""What moto stores but does not run: API Gateway → Lambda proxies, EventBridge → Lambda.
+"""What moto stores but does not run: API Gateway → Lambda proxies, EventBridge → Lambda,
+the SQS event source mapping with AWS's semantics (``sqs_mapping``), event pattern validation.
 
 ``mock_aws()`` activates this extension after moto and the shared endpoint are up; a lab
 reaches it as ``aws.extension("integrations")``::
@@ -9,6 +10,7 @@ reaches it as ``aws.extension("integrations")``::
         gw = aws.extension("integrations")
         print(gw.url_for(api_id, "prod"))   # http://127.0.0.1:PORT/<api_id>/prod: curl, browser
         aws.clock.advance(3600)             # schedule rules and Scheduler schedules fire
+        gw.sqs.batches                      # SQS batches handed to functions; gw.drain() runs what is due
 
 Handlers run through moto's ``LambdaFunction.invoke``, which the local runtime
 (``serverless_lab.runtime``) makes run real code. ``stop()`` undoes every patch, removes the
@@ -18,25 +20,31 @@ execute-api hook, cancels the schedules and closes the local server.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from . import moto_fixes
-from ._patch import Patches
+from ..cloud.patching import Patcher, seam
+from . import moto_fixes, pattern_rules
 from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
 from .eventbridge import Delivery, EventBridgeIntegration
 from .http_gateway import ExecuteApiHook, LocalGatewayServer
 from .patterns import matches, target_input
 from .scheduler import SchedulerIntegration
 from .schedules import ScheduleExpressionError, parse_schedule
+from .sqs_mapping import SqsBatch, SqsMappings
 
 if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 log = logging.getLogger(__name__)
 
+INTEGRATION_MOCKS = seam(
+    "moto.apigateway.models:RestAPI.update_integration_mocks", extension="integrations",
+    why="moto registers exact-path callbacks per stage that know no Lambda proxy; the execute-api hook "
+        "covers every URL, so moto's are switched off while the integrations run")
+
 __all__ = ["activate", "IntegrationsHandle", "ApiGateway", "GatewayRequest", "GatewayResponse",
            "Delivery", "matches", "target_input", "parse_schedule", "ScheduleExpressionError",
-           "map_v1_response", "map_v2_response"]
+           "map_v1_response", "map_v2_response", "SqsBatch"]
 
 
 class IntegrationsHandle:
@@ -44,24 +52,28 @@ class IntegrationsHandle:
 
     def __init__(self, session: MockSession) -> None:
         self.session = session
-        self._patches = Patches()
+        self._patches = Patcher()
         self.gateway = ApiGateway(session)
         self._hook = ExecuteApiHook(self.gateway)
         self._server = LocalGatewayServer(self.gateway, host=session.options.get(
             "apigateway_host", "127.0.0.1"), port=int(session.options.get("apigateway_port", 0)))
         self.eventbridge = EventBridgeIntegration(session, self._patches)
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
+        self.sqs = SqsMappings(session)
+        self._rules = Patcher()   # event pattern validation + TestEventPattern (pattern_rules)
 
     def start(self) -> IntegrationsHandle:
-        from moto.apigateway.models import RestAPI
+        def update_integration_mocks(self: Any, stage_name: str) -> None:
+            return None
 
-        # moto registers exact-path callbacks per stage that know no Lambda proxy; ours covers
-        # every execute-api URL, so moto's are switched off while we run.
-        self._patches.set(RestAPI, "update_integration_mocks", lambda self, stage_name: None)
+        self._patches.on_import(INTEGRATION_MOCKS.module,
+                                lambda _m: self._patches.replace(INTEGRATION_MOCKS, update_integration_mocks))
         moto_fixes.install(self._patches)
         self._hook.start()
         self.eventbridge.start()
         self.scheduler.start()
+        self.sqs.start()
+        pattern_rules.install(self._rules)
         return self
 
     # -- API Gateway ------------------------------------------------------------------------
@@ -85,6 +97,14 @@ class IntegrationsHandle:
         """Base URL of the local server; ``GET`` it for a list of APIs and their URLs."""
         self._server.start()
         return f"http://{self._server.host}:{self._server.port}"
+
+    def serve_page(self, folder: str) -> str:
+        """Serve a static front end (``folder`` with index.html) on its own local origin.
+
+        Returns its base URL. The page and the API have different origins, so the browser
+        enforces CORS between them as it would on AWS. Stopped with the session.
+        """
+        return self._server.serve_folder(folder).url
 
     def request(self, api_id: str, method: str, path: str, *, query: str = "",
                 headers: dict[str, str] | None = None, body: bytes | str = b"") -> GatewayResponse:
@@ -136,11 +156,20 @@ class IntegrationsHandle:
                 f"{len(self.schedules())} schedule(s) armed, "
                 f"{len(self.eventbridge.deliveries)} EventBridge deliveries>")
 
+    # -- SQS event source mappings ------------------------------------------------------------
+    def drain(self, timeout: float = 30.0) -> int:
+        """Run every SQS mapping delivery (and lab-clock timer) due now; wait for running ones.
+
+        SendMessage already delivers synchronously; call this after changing a queue by other
+        means, or to be sure a delivery running in the clock's thread has finished.
+        """
+        return self.sqs.drain(timeout)
+
     # -- lifecycle --------------------------------------------------------------------------
     def stop(self) -> None:
         errors: list[BaseException] = []
-        for step in (self.scheduler.stop, self.eventbridge.stop, self._server.stop, self._hook.stop,
-                     self._patches.undo):
+        for step in (self._rules.undo, self.sqs.stop, self.scheduler.stop, self.eventbridge.stop,
+                     self._server.stop, self._hook.stop, self._patches.undo):
             try:
                 step()
             except BaseException as exc:  # noqa: BLE001 - every step must run

@@ -30,7 +30,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .. import events
+from .authorizers import AuthorizerCache, Denied, authorize_http, authorize_rest
 from .invoke import invoke_lambda, lambda_arn_from_uri
+from .usage_plans import Throttles, check_http, check_rest
+from .validators import validate_rest
 
 if TYPE_CHECKING:
     from ..cloud.session import MockSession
@@ -86,11 +89,41 @@ class GatewayResponse:
         return json.loads(self.body)
 
 
+_FRAMING = ("content-length", "transfer-encoding", "connection")
+
+
+def _own_length(response: GatewayResponse) -> GatewayResponse:
+    """The gateway frames the body it sends: its own Content-Length, never the function's.
+
+    A function's Content-Length describes the body it returned (e.g. base64 text), not the
+    bytes the gateway sends after decoding it; API Gateway passes the function's value on as
+    ``x-amzn-Remapped-Content-Length`` ("Amazon API Gateway important notes", REST APIs) and
+    sets the real one, so HTTP clients read exactly the body.
+    """
+    headers = []
+    for k, v in response.headers:
+        low = k.lower()
+        if low == "content-length":
+            headers.append(("x-amzn-Remapped-Content-Length", v))
+        elif low not in _FRAMING:
+            headers.append((k, v))
+    headers.append(("Content-Length", str(len(response.body))))
+    response.headers = headers
+    return response
+
+
 def _json_response(status: int, message: str, extra: list[tuple[str, str]] | None = None
                    ) -> GatewayResponse:
     body = json.dumps({"message": message}).encode()
     headers = [("Content-Type", "application/json")] + (extra or [])
     return GatewayResponse(status, headers, body)
+
+
+def _denied_response(denied: Denied) -> GatewayResponse:
+    """An authorizer / API key / throttle / validator answer, in AWS's shape."""
+    body = json.dumps(denied.body).encode()
+    return GatewayResponse(denied.status, [("Content-Type", "application/json")] + denied.headers,
+                           body)
 
 
 def _media_type(value: str | None) -> str:
@@ -99,6 +132,24 @@ def _media_type(value: str | None) -> str:
 
 def _matches_media(media: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(media, p.replace("~1", "/").lower()) for p in patterns)
+
+
+def _cors_near_miss(origin: str, allowed: list[str]) -> None:
+    """Log what to fix when an origin almost matches an AllowOrigins entry (a typo)."""
+    from ..errors import LabError
+
+    def norm(o: str) -> str:
+        o = o.strip().lower().rstrip("/")
+        return o.split("://", 1)[-1]
+
+    for entry in allowed:
+        if entry != origin and norm(entry) == norm(origin):
+            log.warning("%s", LabError(
+                f"CORS: the browser's Origin {origin!r} does not match AllowOrigins entry "
+                f"{entry!r}; API Gateway compares origins exactly, so the browser blocks the call.",
+                "An origin is scheme://host[:port], lower case, with no path or trailing slash: "
+                f"update_api(ApiId=..., CorsConfiguration={{'AllowOrigins': [{origin!r}], ...}})."))
+            return
 
 
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
@@ -166,6 +217,9 @@ class _Target:
     integration_type: str = "AWS_PROXY"
     moto_resource: Any = None
     cors: dict[str, Any] | None = None
+    authorizer: dict[str, Any] | None = None   # requestContext.authorizer for the handler
+    api_key_id: str | None = None
+    api_key: str | None = None
 
 
 class ApiGateway:
@@ -176,10 +230,16 @@ class ApiGateway:
         self.account_id = session.account_id
         self.region = session.region
         self.enforce_permissions = bool(session.options.get("enforce_lambda_permissions"))
+        # authorizer results and throttling buckets live on the lab clock (advance() expires them)
+        self.auth_cache = AuthorizerCache(now=session.clock.now)
+        self.throttles = Throttles(session.clock.now)
 
     # -- public -----------------------------------------------------------------------------
     def handle(self, request: GatewayRequest) -> GatewayResponse:
         """Serve one request; never raises (errors become API Gateway's error responses)."""
+        return _own_length(self._handle(request))
+
+    def _handle(self, request: GatewayRequest) -> GatewayResponse:
         region = request.region or self.region
         try:
             rest = self._rest_api(request.api_id, region)
@@ -269,6 +329,19 @@ class ApiGateway:
                 path_parameters=params, path=path, timeout_s=timeout, resource_id=resource.id,
                 binary_media_types=list(api.binaryMediaTypes or []),
                 integration_type=integration.integration_type, moto_resource=resource)
+            try:
+                outcome = authorize_rest(self, api, chosen, target, request, region)
+                if outcome is not None:
+                    target.authorizer = outcome.context
+                target.api_key_id = check_rest(
+                    self, api, stage_name, chosen, target.resource_path, request, region,
+                    outcome.usage_identifier_key if outcome is not None else None)
+                if target.api_key_id:
+                    target.api_key = request.header("x-api-key") or (
+                        outcome.usage_identifier_key if outcome is not None else None)
+                validate_rest(api, chosen, request, params)
+            except Denied as denied:
+                return _denied_response(denied)
             if integration.integration_type != "AWS_PROXY":
                 return self._delegate_to_moto(target, request, region)
             return self._call_v1(target, request, region, api.id)
@@ -343,6 +416,13 @@ class ApiGateway:
             stage_variables=dict(stage.stage_variables or {}), resource_path=route_path,
             route_key=route.route_key, path_parameters=params, path=path, timeout_s=timeout,
             integration_type=integration.integration_type, cors=cors)
+        try:
+            check_http(self, api, stage, route.route_key, region)
+            outcome = authorize_http(self, api, route, target, request, region)
+            if outcome is not None:
+                target.authorizer = outcome.context
+        except Denied as denied:
+            return self._with_cors(_denied_response(denied), cors, request)
         if integration.integration_type != "AWS_PROXY" or target.function_arn is None:
             log.warning("HTTP API integration type %s is not run locally (only Lambda proxy)",
                         integration.integration_type)
@@ -358,6 +438,8 @@ class ApiGateway:
         origin = request.header("origin") or ""
         allowed = cors.get("AllowOrigins") or cors.get("allowOrigins") or []
         headers: list[tuple[str, str]] = []
+        if not ("*" in allowed or origin in allowed):
+            _cors_near_miss(origin, allowed)
         if "*" in allowed or origin in allowed:
             headers.append(("Access-Control-Allow-Origin", "*" if "*" in allowed else origin))
             methods = cors.get("AllowMethods") or cors.get("allowMethods") or ["*"]
@@ -374,7 +456,12 @@ class ApiGateway:
     def _with_cors(response: GatewayResponse, cors: dict[str, Any] | None,
                    request: GatewayRequest) -> GatewayResponse:
         origin = request.header("origin")
-        if not cors or not origin:
+        if not cors:
+            return response
+        # AWS: with a CORS configuration, API Gateway ignores the integration's CORS headers
+        response.headers = [(k, v) for k, v in response.headers
+                            if not k.lower().startswith("access-control-")]
+        if not origin:
             return response
         allowed = cors.get("AllowOrigins") or cors.get("allowOrigins") or []
         if "*" in allowed or origin in allowed:
@@ -432,6 +519,11 @@ class ApiGateway:
             body=body, is_base64=b64, api_id=api_id, stage=target.stage, region=region,
             account_id=self.account_id, source_ip=request.source_ip, request_id=request_id,
             resource_id=target.resource_id)
+        if target.authorizer is not None:
+            event["requestContext"]["authorizer"] = target.authorizer
+        if target.api_key_id and isinstance(event["requestContext"].get("identity"), dict):
+            event["requestContext"]["identity"]["apiKey"] = target.api_key
+            event["requestContext"]["identity"]["apiKeyId"] = target.api_key_id
         if target.kind == "http":
             event["requestContext"].pop("resourceId", None)
             event["requestContext"]["resourcePath"] = target.resource_path
@@ -462,6 +554,8 @@ class ApiGateway:
             path_parameters=target.path_parameters, stage_variables=target.stage_variables,
             body=body, is_base64=b64, api_id=api_id, stage=target.stage, region=region,
             account_id=self.account_id, source_ip=request.source_ip, request_id=request_id)
+        if target.authorizer is not None:
+            event["requestContext"]["authorizer"] = target.authorizer
         result = self._invoke(target, event, region)
         if isinstance(result, GatewayResponse):
             return result

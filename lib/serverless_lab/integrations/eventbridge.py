@@ -29,7 +29,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import events as sample_events
-from ._patch import Patches
+from ..arn import is_arn
+from ..arn import parse as parse_arn
+from ..cloud.patching import Patcher, seam
 from .invoke import invoke_lambda
 from .patterns import target_input
 from .schedules import ScheduleExpressionError, parse_schedule
@@ -39,6 +41,16 @@ if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 log = logging.getLogger(__name__)
+SEND_TO_TARGETS = seam(
+    "moto.events.models:Rule.send_to_targets", extension="integrations",
+    why="moto raises NotImplementedError for Lambda targets, ignores DISABLED rules and lets schedule "
+        "rules match every event; the course delivers to Lambda (async) and Step Functions")
+PUT_RULE = seam(
+    "moto.events.models:EventsBackend.put_rule", extension="integrations",
+    why="moto never fires schedule rules: arm them on the lab clock (and validate the expression)")
+DELETE_RULE = seam(
+    "moto.events.models:EventsBackend.delete_rule", extension="integrations",
+    why="a deleted schedule rule's timer is cancelled")
 _EVENT_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region",
                "resources", "detail")
 
@@ -91,14 +103,13 @@ def aws_event(moto_event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _service(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[2] if len(parts) > 2 else ""
+    return parse_arn(arn).service if is_arn(arn) else ""
 
 
 class EventBridgeIntegration:
     """Delivers matched events and schedules to Lambda; keeps a log of deliveries."""
 
-    def __init__(self, session: MockSession, patches: Patches) -> None:
+    def __init__(self, session: MockSession, patches: Patcher) -> None:
         self.session = session
         self.clock: LabClock = session.clock
         self.patches = patches
@@ -110,10 +121,8 @@ class EventBridgeIntegration:
 
     # -- install ----------------------------------------------------------------------------
     def start(self) -> EventBridgeIntegration:
-        from moto.events.models import EventsBackend, Rule
-
         integration = self
-        original_send = self._original_send = Rule.send_to_targets
+        original_send = self._original_send = SEND_TO_TARGETS.current()
 
         def send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
             if rule.state != "ENABLED" or rule.scheduled_expression:
@@ -122,8 +131,8 @@ class EventBridgeIntegration:
                 return
             integration.deliver(rule, original_event, original_send, transform_input)
 
-        original_put_rule = EventsBackend.put_rule
-        original_delete_rule = EventsBackend.delete_rule
+        original_put_rule = PUT_RULE.current()
+        original_delete_rule = DELETE_RULE.current()
 
         def put_rule(backend: Any, name: str, *args: Any, **kwargs: Any) -> Any:
             expression = kwargs.get("scheduled_expression")
@@ -143,9 +152,9 @@ class EventBridgeIntegration:
             original_delete_rule(backend, name, event_bus_arn)
             integration.forget_missing_schedules()
 
-        self.patches.set(Rule, "send_to_targets", send_to_targets)
-        self.patches.set(EventsBackend, "put_rule", put_rule)
-        self.patches.set(EventsBackend, "delete_rule", delete_rule)
+        self.patches.replace(SEND_TO_TARGETS, send_to_targets)
+        self.patches.replace(PUT_RULE, put_rule)
+        self.patches.replace(DELETE_RULE, delete_rule)
         return self
 
     def stop(self) -> None:
@@ -219,8 +228,8 @@ class EventBridgeIntegration:
         # moto picks the backend that really runs ASL when execute_state_machine is on
         from moto.stepfunctions.responses import get_backend
 
-        parts = arn.split(":")
-        backend = get_backend(parts[4] or rule.account_id, parts[3] or rule.region_name)
+        target = parse_arn(arn)
+        backend = get_backend(target.account or rule.account_id, target.region or rule.region_name)
         backend.start_execution(arn, name=str(uuid.uuid4()), execution_input=payload)
 
     # -- schedules --------------------------------------------------------------------------

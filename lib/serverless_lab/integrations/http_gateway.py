@@ -48,10 +48,7 @@ class ExecuteApiHook:
         from moto.core.models import responses_mock
 
         for cb in self._registered:
-            try:
-                responses_mock.remove(cb)
-            except Exception:  # noqa: BLE001 - moto may already have reset its registry
-                pass
+            responses_mock.remove(cb)   # a no-op if moto already reset its registry
         self._registered.clear()
 
     def _callback(self, prepared: Any) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -82,6 +79,7 @@ class LocalGatewayServer:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.sites: list[StaticSite] = []
 
     @property
     def running(self) -> bool:
@@ -150,7 +148,16 @@ class LocalGatewayServer:
         base = f"http://{self.host}:{self.port}/{api_id}"
         return base if stage in (None, "", "$default") else f"{base}/{stage}"
 
+    def serve_folder(self, folder: str) -> StaticSite:
+        """Serve ``folder`` on a port of its own (another origin); stopped with this server."""
+        site = StaticSite(folder, host=self.host).start()
+        self.sites.append(site)
+        return site
+
     def stop(self) -> None:
+        for site in self.sites:
+            site.stop()
+        self.sites.clear()
         with self._lock:
             if self._server is None:
                 return
@@ -160,3 +167,80 @@ class LocalGatewayServer:
                 self._thread.join(timeout=5)
             self._server = None
             self._thread = None
+
+
+class StaticSite:
+    """A folder served on its own port: a front end with an origin of its own.
+
+    A page at ``http://127.0.0.1:PORT_A/index.html`` calling an API at
+    ``http://127.0.0.1:PORT_B/...`` is a cross-origin request (the ports differ), so the browser
+    applies CORS exactly as it would to a site on S3/CloudFront calling an execute-api URL.
+    Files are served read-only, with no directory listing, and never outside the folder.
+    """
+
+    def __init__(self, folder: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        from pathlib import Path
+
+        self.folder = Path(folder).resolve()
+        if not self.folder.is_dir():
+            from ..errors import LabError
+
+            raise LabError(f"{folder} is not a folder, so there is no page to serve.",
+                           "Pass the folder that holds index.html (the lab's own folder).")
+        self.host = host
+        self.port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> StaticSite:
+        if self._server is not None:
+            return self
+        root = self.folder
+        types = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".css": "text/css; charset=utf-8", ".json": "application/json",
+                 ".svg": "image/svg+xml", ".png": "image/png"}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "serverless-lab-static"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                rel = urlsplit(self.path).path.lstrip("/") or "index.html"
+                target = (root / rel).resolve()
+                if root not in target.parents or not target.is_file() or \
+                        target.suffix not in types:
+                    body, status, ctype = b"Not Found", 404, "text/plain"
+                else:
+                    body, status, ctype = target.read_bytes(), 200, types[target.suffix]
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = ThreadingHTTPServer((self.host, self.port), Handler)
+        server.daemon_threads = True
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="serverless-lab-static", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-TRIGGER_HEADER = "x-serverless-lab-trigger"
-THROTTLE_HEADER = "x-serverless-lab-throttled"  # set by the runtime when it throttles
+from ..arn import function_ref
+from ..runtime.headers import THROTTLE_HEADER, TRIGGER_HEADER  # the runtime's side of the contract
 
 
 @dataclass
@@ -23,19 +23,6 @@ class LambdaResult:
     function_error: str | None
     status: int = 200
     throttled: str | None = None  # AWS's reason code when Lambda refused the call (429)
-
-
-def split_function_arn(name_or_arn: str, default_account: str, default_region: str
-                       ) -> tuple[str, str, str, str | None]:
-    """(account, region, function name, qualifier) from a name, partial or full Lambda ARN."""
-    if name_or_arn.startswith("arn:"):
-        parts = name_or_arn.split(":")
-        # arn:aws:lambda:region:account:function:name[:qualifier]
-        region, account, name = parts[3], parts[4], parts[6]
-        qualifier = parts[7] if len(parts) > 7 else None
-        return account or default_account, region or default_region, name, qualifier
-    name, _, qualifier = name_or_arn.partition(":")
-    return default_account, default_region, name, qualifier or None
 
 
 def lambda_arn_from_uri(uri: str) -> str | None:
@@ -65,10 +52,10 @@ def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str
     """
     from moto.awslambda.models import lambda_backends
 
-    account, fn_region, name, qualifier = split_function_arn(name_or_arn, account_id, region)
-    fn = lambda_backends[account][fn_region].get_function(name, qualifier)
+    ref = function_ref(name_or_arn)
+    fn = lambda_backends[ref.account or account_id][ref.region or region].get_function(ref.name, ref.qualifier)
     if permission is not None:
-        from .permissions import check
+        from ..runtime.permissions import check
 
         check(fn, permission[0], permission[1], account_id)
     body = event if isinstance(event, str) else json.dumps(event)

@@ -6,7 +6,7 @@
 - HTTP API "quick create" (``apigatewayv2.create_api(..., Target=fn_arn, RouteKey=...)``):
   AWS then creates a Lambda proxy integration (payload 2.0), the route (``$default`` unless
   RouteKey says otherwise) and an auto-deployed ``$default`` stage; moto ignores both fields.
-Both are applied through :class:`Patches`, so ``stop()`` restores moto exactly.
+Each is a declared seam (docs/architecture.md, "Seams"), so ``stop()`` restores moto exactly.
 """
 
 from __future__ import annotations
@@ -14,7 +14,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._patch import Patches
+from ..cloud.patching import Patcher, seam
+
+CREATE_REST_API = seam(
+    "moto.apigateway.responses:APIGatewayResponse.create_rest_api", extension="integrations",
+    why="moto 5.2 drops binaryMediaTypes on create_rest_api; binary proxy responses need it")
+APPLY_PATCH_OPERATIONS = seam(
+    "moto.apigateway.models:RestAPI.apply_patch_operations", extension="integrations",
+    why="moto appends an empty string for AWS's '/binaryMediaTypes/image~1png' patch form")
+CREATE_API_V2 = seam(
+    "moto.apigatewayv2.responses:ApiGatewayV2Response.create_api", extension="integrations",
+    why="HTTP API quick create (Target, RouteKey): moto ignores both; AWS creates integration, route, stage")
 
 
 def _media_from_path(path: str) -> str | None:
@@ -24,12 +34,15 @@ def _media_from_path(path: str) -> str | None:
     return None
 
 
-def install(patches: Patches) -> None:
-    from moto.apigateway.models import RestAPI
-    from moto.apigateway.responses import APIGatewayResponse
+def install(patches: Patcher) -> None:
+    """Install the fixes when moto first imports API Gateway (seconds of import a lab without it skips)."""
+    patches.on_import("moto.apigateway.responses", lambda _m: _install_v1(patches))
+    patches.on_import("moto.apigatewayv2.responses", lambda _m: _install_v2(patches))
 
-    original_create = APIGatewayResponse.create_rest_api
-    original_patch = RestAPI.apply_patch_operations
+
+def _install_v1(patches: Patcher) -> None:
+    original_create = CREATE_REST_API.current()
+    original_patch = APPLY_PATCH_OPERATIONS.current()
 
     def create_rest_api(self: Any) -> Any:
         status, headers, body = original_create(self)
@@ -50,9 +63,12 @@ def install(patches: Patches) -> None:
             fixed.append(op)
         original_patch(self, fixed)
 
-    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    patches.replace(CREATE_REST_API, create_rest_api)
+    patches.replace(APPLY_PATCH_OPERATIONS, apply_patch_operations)
 
-    original_create_api = ApiGatewayV2Response.create_api
+
+def _install_v2(patches: Patcher) -> None:
+    original_create_api = CREATE_API_V2.current()
 
     def create_api(self: Any) -> Any:
         status, headers, body = original_create_api(self)
@@ -70,6 +86,4 @@ def install(patches: Patches) -> None:
             api.create_stage({"stageName": "$default", "autoDeploy": True})
         return status, headers, body
 
-    patches.set(ApiGatewayV2Response, "create_api", create_api)
-    patches.set(APIGatewayResponse, "create_rest_api", create_rest_api)
-    patches.set(RestAPI, "apply_patch_operations", apply_patch_operations)
+    patches.replace(CREATE_API_V2, create_api)

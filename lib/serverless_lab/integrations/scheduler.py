@@ -20,7 +20,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .. import events as sample_events
-from ._patch import Patches
+from ..arn import is_arn
+from ..arn import parse as parse_arn
+from ..cloud.patching import Patcher, seam
 from .eventbridge import Delivery
 from .invoke import invoke_lambda
 from .schedules import ScheduleExpressionError, parse_schedule
@@ -32,6 +34,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str, str]  # account, region, group, name
+
+_SCHEDULER = "moto.scheduler.models:EventBridgeSchedulerBackend"
+SCHEDULE_SEAMS = {
+    "create_schedule": seam(f"{_SCHEDULER}.create_schedule", extension="integrations",
+                            why="moto stores schedules but never runs them: arm a lab-clock timer"),
+    "update_schedule": seam(f"{_SCHEDULER}.update_schedule", extension="integrations",
+                            why="re-arm the schedule's timer with its new expression or window"),
+    "delete_schedule": seam(f"{_SCHEDULER}.delete_schedule", extension="integrations",
+                            why="cancel a deleted schedule's timer"),
+}
 
 
 def _epoch(value: Any) -> float | None:
@@ -50,7 +62,7 @@ def _epoch(value: Any) -> float | None:
 class SchedulerIntegration:
     """Arms a timer per schedule; records each firing in the EventBridge delivery log."""
 
-    def __init__(self, session: MockSession, patches: Patches,
+    def __init__(self, session: MockSession, patches: Patcher,
                  eventbridge: EventBridgeIntegration) -> None:
         self.clock = session.clock
         self.patches = patches
@@ -61,11 +73,8 @@ class SchedulerIntegration:
 
     def start(self) -> SchedulerIntegration:
         from moto.scheduler.exceptions import ValidationException
-        from moto.scheduler.models import EventBridgeSchedulerBackend
-
         integration = self
-        originals = {name: getattr(EventBridgeSchedulerBackend, name)
-                     for name in ("create_schedule", "update_schedule", "delete_schedule")}
+        originals = {name: declared.current() for name, declared in SCHEDULE_SEAMS.items()}
 
         def validate(kwargs: dict[str, Any]) -> None:
             try:
@@ -95,7 +104,7 @@ class SchedulerIntegration:
         for name, fn in (("create_schedule", create_schedule),
                          ("update_schedule", update_schedule),
                          ("delete_schedule", delete_schedule)):
-            self.patches.set(EventBridgeSchedulerBackend, name, fn)
+            self.patches.replace(SCHEDULE_SEAMS[name], fn)
         return self
 
     def stop(self) -> None:
@@ -186,10 +195,10 @@ class SchedulerIntegration:
                             ("execution-id", str(uuid.uuid4())), ("attempt-number", "1")):
             payload = payload.replace(f"<aws.scheduler.{attr}>", value)
         record = Delivery(schedule.arn, "scheduler", arn, payload, self.clock.now(), scheduled=True)
-        parts = arn.split(":")
-        service = parts[2] if len(parts) > 2 else ""
-        t_account = parts[4] if len(parts) > 4 and parts[4] else account
-        t_region = parts[3] if len(parts) > 3 and parts[3] else region
+        ref = parse_arn(arn) if is_arn(arn) else None
+        service = ref.service if ref else ""
+        t_account = (ref.account if ref else "") or account
+        t_region = (ref.region if ref else "") or region
         try:
             if service == "lambda":
                 invoke_lambda(arn, payload, "schedule", account_id=account, region=region,
@@ -199,7 +208,7 @@ class SchedulerIntegration:
 
                 group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
                 sqs_backends[t_account][t_region].send_message(
-                    queue_name=parts[5], message_body=payload, group_id=group_id)
+                    queue_name=ref.name if ref else arn, message_body=payload, group_id=group_id)
             elif service == "sns":
                 from moto.sns.models import sns_backends
 

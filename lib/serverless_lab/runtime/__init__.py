@@ -8,7 +8,9 @@ environment*: a worker process with the function's zip (and layers under an /opt
 handler, environment variables, memory size and timeout, plus ``AWS_ENDPOINT_URL`` so the
 handler's own boto3 calls reach the same mocked world.
 
-Runtimes: python3.10, python3.11, python3.12, python3.13. All run on the notebook's own Python
+Runtimes: AWS's current Python runtimes (python3.14 back to the deprecated ones AWS still lets
+you create; see ``errors.PYTHON_RUNTIMES`` for the dated schedule: past its dates a runtime gets
+AWS's InvalidParameterValueException on create and update). All run on the notebook's own Python
 interpreter: the runtime name is simulated, not a different interpreter. Other runtimes
 (nodejs, java, ...) are refused with ``InvalidRuntimeException`` naming the supported ones.
 
@@ -31,7 +33,9 @@ For integrations: ``LambdaFunction.invoke(body, request_headers, response_header
 model) runs the handler synchronously and returns the payload bytes; request header
 ``x-serverless-lab-trigger`` names the trigger for the trace (else it is inferred from the
 event); on error it sets ``x-amz-function-error``; on a throttle also
-``x-serverless-lab-throttled: <AWS reason code>``. See :mod:`serverless_lab.runtime.patch`.
+``x-serverless-lab-throttled: <AWS reason code>``. See :mod:`serverless_lab.runtime.headers`; the
+seams live in :mod:`.models` (moto's models) and :mod:`.responses` (its HTTP face), and every
+call goes through :func:`serverless_lab.runtime.dispatch.dispatch` (docs/architecture.md).
 
 Public handle (``rt = aws.extension("lambda")``)::
 
@@ -60,18 +64,27 @@ __all__ = ["activate", "LambdaRuntime", "InvokeResult", "SUPPORTED_RUNTIMES"]
 
 
 def activate(session: Any) -> LambdaRuntime:
-    """Start the local Lambda service for ``session`` and patch moto to use it."""
-    from .patch import install
+    """Start the local Lambda service for ``session`` and put its seams into moto."""
+    from ..cloud.patching import Patcher
+    from . import models, responses, trigger_permissions
 
     rt = LambdaRuntime(session)
-    stack = install(rt)
+    patcher = Patcher()
+    try:
+        models.install(rt, patcher)
+        responses.install(rt, patcher)
+        trigger_permissions.install(rt, patcher)
+    except BaseException:
+        patcher.undo()
+        rt.stop()
+        raise
     original_stop = rt.stop
 
     def stop() -> None:
         try:
             original_stop()
         finally:
-            stack.close()
+            patcher.undo()
             try:
                 atexit.unregister(stop)
             except Exception:  # noqa: BLE001

@@ -16,16 +16,18 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import limits
+from ..arn import parse as parse_arn
+from ..ids import request_id as new_request_id
 from . import logs as L
 
-RETRY_DELAYS_S = (60.0, 120.0)       # ~1 minute, then ~2 minutes
-DEFAULT_MAX_RETRIES = 2
-DEFAULT_MAX_EVENT_AGE_S = 6 * 3600
+RETRY_DELAYS_S = limits.ASYNC_RETRY_DELAYS_S       # ~1 minute, then ~2 minutes
+DEFAULT_MAX_RETRIES = limits.ASYNC_MAX_RETRIES_DEFAULT
+DEFAULT_MAX_EVENT_AGE_S = limits.ASYNC_MAX_EVENT_AGE_S
 THROTTLE_RETRY_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 120.0, 300.0)
 
 
@@ -35,12 +37,14 @@ class AsyncJob:
     qualifier: str | None
     payload: bytes
     trigger: str = "invoke"
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_request_id)
     arrival_lab: float = 0.0
     arrival: float = field(default_factory=time.time)
     attempt: int = 1
     throttles: int = 0
     invoked_arn: str | None = None
+    region: str | None = None         # the function's own region and account (default: the session's)
+    account_id: str | None = None
 
 
 class AsyncInvoker:
@@ -102,7 +106,7 @@ class AsyncInvoker:
 
     # -- one attempt ---------------------------------------------------------------------------------
     def _attempt(self, job: AsyncJob) -> None:
-        backend = self.rt._backend()
+        backend = self.rt._backend(job.region, job.account_id)
         try:
             fn = backend.get_function(job.function_name, job.qualifier)
         except Exception:  # noqa: BLE001 - deleted meanwhile: AWS drops the event
@@ -136,13 +140,12 @@ class AsyncInvoker:
 
     @staticmethod
     def config(fn) -> dict:
-        backend_fn = fn
-        try:
-            from moto.awslambda.models import lambda_backends
+        from moto.awslambda.models import lambda_backends
 
-            backend_fn = lambda_backends[fn.account_id][fn.region]._lambdas._functions[fn.function_name]["latest"]
-        except Exception:  # noqa: BLE001
-            pass
+        from .state import function_groups  # SeamError if moto moved its state: never silently no destinations
+
+        group = function_groups(lambda_backends[fn.account_id][fn.region]).get(fn.function_name)
+        backend_fn = group["latest"] if group else fn   # deleted meanwhile: the version's own settings
         configs = getattr(backend_fn, "event_invoke_config", None) or getattr(fn, "event_invoke_config", [])
         raw = configs[-1].config if configs else {}
         dest = raw.get("DestinationConfig") or {}
@@ -185,29 +188,32 @@ class AsyncInvoker:
         return record
 
     # -- delivery ----------------------------------------------------------------------------------
-    def _client(self, service: str):
+    def _client(self, service: str, region: str | None = None):
+        """A client in the destination's own region (its ARN's), as Lambda delivers there."""
+        key = f"{service}:{region or self.rt.region}"
         with self._client_lock:
-            if service not in self._clients:
+            if key not in self._clients:
                 import boto3
 
-                self._clients[service] = boto3.session.Session().client(service, region_name=self.rt.region)
-            return self._clients[service]
+                self._clients[key] = boto3.session.Session().client(service, region_name=region or self.rt.region)
+            return self._clients[key]
 
     def _deliver(self, arn: str, record: dict, *, success: bool) -> None:
-        service = arn.split(":")[2]
+        a = parse_arn(arn)
+        service, region = a.service, a.region or None
         body = json.dumps(record)
         try:
             if service == "sqs":
-                sqs = self._client("sqs")
-                url = sqs.get_queue_url(QueueName=arn.split(":")[-1], QueueOwnerAWSAccountId=arn.split(":")[4])
+                sqs = self._client("sqs", region)
+                url = sqs.get_queue_url(QueueName=a.name, QueueOwnerAWSAccountId=a.account)
                 sqs.send_message(QueueUrl=url["QueueUrl"], MessageBody=body)
             elif service == "sns":
-                self._client("sns").publish(TopicArn=arn, Message=body)
+                self._client("sns", region).publish(TopicArn=arn, Message=body)
             elif service == "lambda":
-                self._client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=body.encode())
+                self._client("lambda", region).invoke(FunctionName=arn, InvocationType="Event", Payload=body.encode())
             elif service == "events":
                 detail = "Success" if success else "Failure"
-                self._client("events").put_events(Entries=[{
+                self._client("events", region).put_events(Entries=[{
                     "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {detail}",
                     "Detail": body, "EventBusName": arn}])
             else:
@@ -220,13 +226,15 @@ class AsyncInvoker:
                  "ErrorCode": {"DataType": "Number", "StringValue": "200"},
                  "ErrorMessage": {"DataType": "String", "StringValue": message[:1000] or "Unhandled"}}
         body = job.payload.decode("utf-8", "replace") or "{}"
+        a = parse_arn(arn)
+        region = a.region or None
         try:
-            if arn.split(":")[2] == "sqs":
-                sqs = self._client("sqs")
-                url = sqs.get_queue_url(QueueName=arn.split(":")[-1], QueueOwnerAWSAccountId=arn.split(":")[4])
+            if a.service == "sqs":
+                sqs = self._client("sqs", region)
+                url = sqs.get_queue_url(QueueName=a.name, QueueOwnerAWSAccountId=a.account)
                 sqs.send_message(QueueUrl=url["QueueUrl"], MessageBody=body, MessageAttributes=attrs)
             else:
-                self._client("sns").publish(TopicArn=arn, Message=body, MessageAttributes=attrs)
+                self._client("sns", region).publish(TopicArn=arn, Message=body, MessageAttributes=attrs)
         except Exception as exc:  # noqa: BLE001
             self.delivery_errors.append(f"DLQ {arn}: {exc}")
 

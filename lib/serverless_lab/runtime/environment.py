@@ -47,7 +47,7 @@ class Environment:
     """A worker process bound to one function version's code and configuration."""
 
     def __init__(self, function_name: str, version: str, key: tuple, memory_mb: int,
-                 log_stream: str, provisioned: bool = False) -> None:
+                 log_stream: str, provisioned: bool = False, region: str = "", account_id: str = "") -> None:
         self.id = f"env-{next(_ids):04d}-{uuid.uuid4().hex[:6]}"
         self.function_name = function_name
         self.version = version
@@ -55,6 +55,8 @@ class Environment:
         self.memory_mb = memory_mb
         self.log_stream = log_stream
         self.provisioned = provisioned
+        self.region = region
+        self.account_id = account_id
         self.state = "initializing"
         self.created = time.time()
         self.last_used = self.created       # real time, for display

@@ -11,16 +11,72 @@ handler ran and failed) are payloads ``{"errorMessage", "errorType", ...}`` with
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timezone
 
 from moto.core.exceptions import JsonRESTError
 
+from .. import limits
 from ..errors import LabError
 
-SUPPORTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024      # 6,291,456 bytes (request and response)
+# AWS's Python runtimes and their deprecation schedule: (deprecated, block function create,
+# block function update), from the AWS Lambda Developer Guide, "Lambda runtimes"
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), checked 2026-11.
+# python3.14 has been available since 2025-11-18. After "block create" AWS refuses
+# CreateFunction (and changing a function to that runtime); after "block update" it refuses
+# UpdateFunctionCode/UpdateFunctionConfiguration too. Existing functions keep running.
+PYTHON_RUNTIMES: dict[str, tuple[str, str, str]] = {
+    "python3.14": ("2029-06-30", "2029-07-31", "2029-08-31"),
+    "python3.13": ("2029-06-30", "2029-07-31", "2029-08-31"),
+    "python3.12": ("2028-10-31", "2028-11-30", "2029-01-10"),
+    "python3.11": ("2027-06-30", "2027-07-31", "2027-08-31"),
+    "python3.10": ("2026-10-31", "2027-02-01", "2027-03-03"),
+    "python3.9": ("2025-12-15", "2027-02-01", "2027-03-03"),
+    "python3.8": ("2024-10-14", "2027-02-01", "2027-03-03"),
+    "python3.7": ("2023-12-04", "2024-01-09", "2027-03-03"),
+    "python3.6": ("2022-07-18", "2022-07-18", "2022-08-29"),
+    "python2.7": ("2021-07-15", "2021-07-15", "2022-05-30"),
+}
+LATEST_PYTHON = "python3.14"
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def creatable_runtimes(today: date | None = None) -> tuple[str, ...]:
+    """The Python runtimes AWS lets you create a function with on ``today`` (oldest first)."""
+    day = (today or _today()).isoformat()
+    names = [r for r, (_dep, block_create, _bu) in PYTHON_RUNTIMES.items() if day < block_create]
+    return tuple(sorted(names, key=lambda r: tuple(int(x) for x in r[6:].split("."))))
+
+
+def deprecated(runtime: str, today: date | None = None) -> bool:
+    dates = PYTHON_RUNTIMES.get(runtime)
+    return bool(dates) and (today or _today()).isoformat() >= dates[0]
+
+
+def blocked(runtime: str | None, operation: str, today: date | None = None) -> bool:
+    """True if AWS refuses ``operation`` ("create" or "update") for ``runtime`` on ``today``."""
+    dates = PYTHON_RUNTIMES.get(runtime or "")
+    if not dates:
+        return False
+    return (today or _today()).isoformat() >= (dates[1] if operation == "create" else dates[2])
+
+
+def runtime_blocked_message(runtime: str) -> str:
+    """AWS's wording (InvalidParameterValueException) for a runtime past its block date."""
+    return (f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+            f"functions. We recommend you use the new runtime ({LATEST_PYTHON}) while creating or updating "
+            "functions.")
+
+
+# Every runtime the local service runs (on this notebook's interpreter, whatever the version):
+# the ones AWS still lets you create; an existing function on a deprecated one also keeps running.
+SUPPORTED_RUNTIMES = creatable_runtimes()
+SYNC_PAYLOAD_LIMIT = limits.SYNC_PAYLOAD_BYTES      # 6,291,456 bytes (request and response)
 # 1 MB since October 2025 (was 256 KB): AWS Compute Blog, "More room to build: serverless
 # services now support payloads up to 1 MB".
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024         # 1,048,576 bytes
+ASYNC_PAYLOAD_LIMIT = limits.ASYNC_PAYLOAD_BYTES    # 1,048,576 bytes
 
 
 class UnsupportedRuntimeError(LabError):
@@ -92,7 +148,7 @@ def unsupported_runtime_message(runtime: str | None, function_name: str) -> str:
     return (f"The runtime {runtime!r} of function {function_name!r} cannot run in the local Lambda "
             f"service. Supported runtimes: {', '.join(SUPPORTED_RUNTIMES)} (each runs on this "
             "notebook's Python interpreter: a simulation of the runtime version). Create the "
-            "function with Runtime='python3.12' and a Python handler.")
+            f"function with Runtime='{LATEST_PYTHON}' (or python3.12) and a Python handler.")
 
 
 def function_error(error_type: str, message: str, request_id: str | None = None,

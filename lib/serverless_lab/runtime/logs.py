@@ -8,9 +8,11 @@ environment named ``YYYY/MM/DD/[<version>]<32 hex>``, and per invocation::
     START RequestId: <id> Version: $LATEST
     <handler output>
     END RequestId: <id>
-    REPORT RequestId: <id>\tDuration: 8.40 ms\tBilled Duration: 9 ms\tMemory Size: 128 MB\tMax Memory Used: 66 MB\tInit Duration: 170.13 ms
+    REPORT RequestId: <id>\tDuration: 8.40 ms\tBilled Duration: 179 ms\tMemory Size: 128 MB\t
+        Max Memory Used: 66 MB\tInit Duration: 170.13 ms      (one line; wrapped here)
 
-``Init Duration`` only after a cold start; a timeout adds
+``Init Duration`` only after a cold start, whose Billed Duration includes it (AWS bills Init since
+2025-08-01); a timeout adds
 ``<timestamp> <id> Task timed out after 3.00 seconds`` and ``Status: timeout``.
 """
 
@@ -81,15 +83,11 @@ class LogWriter:
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
         self.region = region
-        self._lock = threading.RLock()
-        self._streams: set[tuple[str, str]] = set()
 
-    def _backend(self):
-        from moto.logs.models import logs_backends
-
-        return logs_backends[self.account_id][self.region]
-
-    def write(self, function_name: str, stream: str, messages: list[str]) -> None:
+    def write(self, function_name: str, stream: str, messages: list[str], *, region: str | None = None,
+              account_id: str | None = None) -> None:
+        """Append to ``/aws/lambda/<name>`` in the function's own region and account (default: the
+        session's), as Lambda does."""
         if not messages:
             return
         # A function subscribed to its own log group would call itself forever; AWS stops such
@@ -99,22 +97,14 @@ class LogWriter:
             return
         _local.depth = depth + 1
         try:
-            self._write(function_name, stream, messages)
+            self._write(function_name, stream, messages, region, account_id)
         finally:
             _local.depth = depth
 
-    def _write(self, function_name: str, stream: str, messages: list[str]) -> None:
-        group = f"/aws/lambda/{function_name}"
-        backend = self._backend()
+    def _write(self, function_name: str, stream: str, messages: list[str], region: str | None,
+               account_id: str | None) -> None:
+        from ..cloud import logs as cloud_logs  # the one CloudWatch Logs writer
+
         now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": m} for m in messages]
-        with self._lock:
-            if (group, stream) not in self._streams or group not in backend.groups:
-                backend.ensure_log_group(group)
-                if stream not in backend.groups[group].streams:
-                    backend.create_log_stream(group, stream)
-                self._streams.add((group, stream))
-        try:  # outside the lock: a subscription filter may invoke a function from in here
-            backend.put_log_events(group, stream, events)
-        except Exception:  # noqa: BLE001 - the log group was deleted by the lab meanwhile
-            self._streams.discard((group, stream))
+        cloud_logs.append(account_id or self.account_id, region or self.region, f"/aws/lambda/{function_name}",
+                          stream, [{"timestamp": now, "message": m} for m in messages])

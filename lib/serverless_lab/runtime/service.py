@@ -20,22 +20,34 @@ import os
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .. import limits
+from ..ids import request_id as new_request_id
 from ..trace import TRACE, Invocation, Trace
 from . import logs as L
 from . import metrics
-from .code import CodeStore, layer_paths
+from .code import CodeStore, layer_paths, runtime_dir
 from .environment import Environment
-from .errors import SUPPORTED_RUNTIMES, SYNC_PAYLOAD_LIMIT, exit_error_message, function_error
+from .errors import (
+    PYTHON_RUNTIMES,
+    SUPPORTED_RUNTIMES,
+    SYNC_PAYLOAD_LIMIT,
+    exit_error_message,
+    function_error,
+)
 from .zygote import Zygote
 
-INIT_TIMEOUT_S = 10.0          # AWS: the INIT phase is limited to 10 seconds
-DEFAULT_KEEP_ALIVE_S = 600.0   # idle environments reclaimed after ~5-15 min on AWS (measured)
-DEFAULT_ACCOUNT_CONCURRENCY = 1000
+INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is limited to 10 seconds
+DEFAULT_KEEP_ALIVE_S = limits.KEEP_ALIVE_DEFAULT_S              # idle environments: ~5-15 min on AWS
+DEFAULT_ACCOUNT_CONCURRENCY = limits.ACCOUNT_CONCURRENCY_DEFAULT
 RUNTIME_VERSION = "serverless-lab.local"
+
+
+def _lang(run_time: str | None) -> str:
+    """python3.12 -> python3.12 (the folder name AWS's runtime image uses)."""
+    return run_time if run_time and run_time.startswith("python") else "python3"
 
 
 @dataclass
@@ -69,13 +81,14 @@ class LambdaRuntime:
         self._lock = threading.RLock()
         self._idle: dict[tuple, list[Environment]] = {}
         self._envs: dict[str, Environment] = {}
-        self._inflight: dict[str, int] = {}
+        self._inflight: dict[tuple[str, str, str], int] = {}   # (account, region, name) -> running
         self._generation: dict[tuple[str, str], int] = {}
         self._provisioned: dict[tuple[str, str], dict] = {}   # (name, qualifier) -> config
         self._reclaim_timer = None
         self._idle_cond = threading.Condition(self._lock)
         self._tmp = tempfile.mkdtemp(prefix="serverless-lab-lambda-")
         self.code = CodeStore(os.path.join(self._tmp, "functions"))
+        self._runtime_dir = runtime_dir(os.path.join(self._tmp, "runtime"))
         self.logs = L.LogWriter(self.account_id, self.region)
         self.zygote = Zygote()
         self._base_env = self._worker_base_env()
@@ -191,8 +204,9 @@ class LambdaRuntime:
                     self._discard_locked(env)
 
     def _key(self, fn) -> tuple:
+        """Pool key: the same name in two regions (or accounts) is two functions."""
         name, version = fn.function_name, str(fn.version)
-        return (name, version, self._generation.get((name, version), 0))
+        return (name, version, self._generation.get((name, version), 0), fn.region, fn.account_id)
 
     # -- invoke ------------------------------------------------------------------------------------
     def check_runtime(self, fn) -> str | None:
@@ -200,7 +214,7 @@ class LambdaRuntime:
         if getattr(fn, "package_type", "Zip") == "Image":
             return ("Container-image functions cannot run in the local Lambda service; package the "
                     "code as a .zip with Runtime one of " + ", ".join(SUPPORTED_RUNTIMES) + ".")
-        if fn.run_time not in SUPPORTED_RUNTIMES:
+        if fn.run_time not in SUPPORTED_RUNTIMES and fn.run_time not in PYTHON_RUNTIMES:
             from .errors import unsupported_runtime_message
 
             return unsupported_runtime_message(fn.run_time, fn.function_name)
@@ -213,7 +227,7 @@ class LambdaRuntime:
                invoked_arn: str | None = None, client_context: dict | None = None,
                arrival: float | None = None) -> InvokeResult:
         """Run one invocation synchronously (in the calling thread) and record it."""
-        rid = request_id or str(uuid.uuid4())
+        rid = request_id or new_request_id()
         arrival = arrival or time.time()
         if self._stopped:
             body = function_error("Runtime.Unknown", "The local Lambda service has stopped: its mock_aws() "
@@ -221,36 +235,35 @@ class LambdaRuntime:
             return InvokeResult(json.dumps(body).encode(), "Unhandled", "", str(fn.version))
         name, version = fn.function_name, str(fn.version)
         key = self._key(fn)
+        slot = (fn.account_id, fn.region, name)   # concurrency is counted per account and region
         with self._lock:
             self._reclaim_expired_locked()
             reason = self._throttle_reason_locked(fn)
             if reason is None:
                 env = self._take_idle_locked(key)
-                self._inflight[name] = self._inflight.get(name, 0) + 1
-            concurrent_fn = self._inflight.get(name, 0)
-            concurrent_all = sum(self._inflight.values())
+                self._inflight[slot] = self._inflight.get(slot, 0) + 1
+            concurrent_fn = self._inflight.get(slot, 0)
+            concurrent_all = sum(n for (a, r, _f), n in self._inflight.items() if (a, r) == slot[:2])
+        # the invocation's trace record: built here, filled in by _run, recorded once by _record
+        rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
+                         invocation_type=invocation_type, arrival=arrival, memory_mb=int(fn.memory_size),
+                         attempt=attempt)
         if reason is not None:
-            rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
-                             invocation_type=invocation_type, arrival=arrival, memory_mb=fn.memory_size,
-                             outcome="throttled", error_type="TooManyRequestsException", attempt=attempt)
-            self.trace.add(rec)
-            metrics.emit(self.account_id, self.region, rec, concurrent_fn, concurrent_all)
+            rec.outcome, rec.error_type = "throttled", "TooManyRequestsException"
+            self._record(fn, rec, concurrent_fn, concurrent_all)
             return InvokeResult(b"", throttled=reason, executed_version=version, record=rec)
         holder: list[Environment] = [env] if env is not None else []
         try:
-            result = self._run(fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt,
+            result = self._run(fn, key, holder, payload, rid, rec, invocation_type,
                                invoked_arn or fn.function_arn, client_context)
-            if result.record is not None:
-                metrics.emit(self.account_id, self.region, result.record, concurrent_fn, concurrent_all)
+            self._record(fn, rec, concurrent_fn, concurrent_all)
             return result
         except Exception as exc:  # noqa: BLE001 - a failure of the local service, not of the handler
             for held in holder:
                 with self._lock:
                     self._discard_locked(held)
-            rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
-                             invocation_type=invocation_type, arrival=arrival, memory_mb=fn.memory_size,
-                             outcome="crash", error_type="Runtime.Unknown", attempt=attempt)
-            self.trace.add(rec)
+            rec.outcome, rec.error_type = "crash", "Runtime.Unknown"
+            self._record(fn, rec, concurrent_fn, concurrent_all)
             body = function_error("Runtime.Unknown", f"The local Lambda service could not run {name}: {exc}. "
                                   "Check the deployment package (a valid .zip with the handler module at "
                                   "its root) and the function configuration.")
@@ -262,16 +275,19 @@ class LambdaRuntime:
             raise
         finally:
             with self._lock:
-                self._inflight[name] -= 1
+                self._inflight[slot] -= 1
                 self._idle_cond.notify_all()
 
-    def _run(self, fn, key, holder, payload, rid, arrival, invocation_type, trigger, attempt, arn,
+    def _record(self, fn, rec: Invocation, concurrent_fn: int, concurrent_all: int) -> None:
+        """The one place an invocation is recorded: the trace, then CloudWatch metrics."""
+        self.trace.add(rec)
+        metrics.emit(fn.account_id, fn.region, rec, concurrent_fn, concurrent_all)
+
+    def _run(self, fn, key, holder, payload, rid, rec: Invocation, invocation_type, arn,
              client_context) -> InvokeResult:
         name, version, memory = fn.function_name, str(fn.version), int(fn.memory_size)
         env = holder[0] if holder else None
         lines: list[str] = []
-        rec = Invocation(request_id=rid, function_name=name, version=version, trigger=trigger,
-                         invocation_type=invocation_type, arrival=arrival, memory_mb=memory, attempt=attempt)
         init_ms = None
         if env is None:
             env, failure = self._cold_start(fn, key, provisioned=False, lines=lines, rec=rec, holder=holder)
@@ -285,10 +301,10 @@ class LambdaRuntime:
         rec.environment_id = env.id
         rec.init_duration_ms = init_ms
         lines.append(f"START RequestId: {rid} Version: {version}")
-        timeout_s = float(fn.timeout or 3)
+        timeout_s = float(fn.timeout or limits.TIMEOUT_DEFAULT_S)
         header = {"type": "invoke", "id": rid, "arn": arn,
                   "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
-                  "trace_id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                  "trace_id": f"Root=1-{int(time.time()):08x}-{new_request_id().replace('-', '')[:24]};Sampled=0",
                   "client_context": client_context}
         rec.invoke_start = time.time()
         ex = env.invoke(header, payload, timeout_s)
@@ -350,8 +366,7 @@ class LambdaRuntime:
         # since 2025-08-01 AWS bills the INIT phase of on-demand environments too
         rec.billed_ms = L.billed_ms(duration + (init_ms or 0.0))
         rec.max_memory_used_mb = used_mb
-        self.logs.write(name, env.log_stream, lines)
-        self.trace.add(rec)
+        self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
         self._release(env, key)
         return InvokeResult(body, fn_error, L.tail(lines), version, None, rec)
 
@@ -379,10 +394,9 @@ class LambdaRuntime:
         rec.duration_ms = init_ms
         rec.billed_ms = L.billed_ms(init_ms)
         if env is not None:
-            self.logs.write(fn.function_name, env.log_stream, lines)
+            self.logs.write(fn.function_name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
             with self._lock:
                 self._discard_locked(env)
-        self.trace.add(rec)
         if "requestId" in err:
             err["requestId"] = rid
         return InvokeResult(json.dumps(err).encode(), "Unhandled", L.tail(lines), version, None, rec)
@@ -393,17 +407,20 @@ class LambdaRuntime:
         """Fork a worker and run INIT. Returns (env, None) or (env, (kind, error_dict, init_ms))."""
         name, version = fn.function_name, str(fn.version)
         stream = L.stream_name(version)
-        env = Environment(name, version, key, int(fn.memory_size), stream, provisioned=provisioned)
+        env = Environment(name, version, key, int(fn.memory_size), stream, provisioned=provisioned,
+                          region=fn.region, account_id=fn.account_id)
         if holder is not None:
             holder.append(env)
         with self._lock:
             self._envs[env.id] = env
         task, opt = self.code.prepare(fn, self._layer_blobs(fn))
         spec = {"env": self._function_env(fn, stream, task, provisioned), "task_root": task,
-                "sys_path": [task, *layer_paths(opt)], "handler": fn.handler,
+                "sys_path": [task, *layer_paths(opt), self._runtime_dir], "handler": fn.handler,
+                "path_map": [(task, "/var/task"), (opt, "/opt"),
+                             (self._runtime_dir, f"/var/lang/lib/{_lang(fn.run_time)}/site-packages")],
                 "address_space_bytes": self._address_space(int(fn.memory_size))}
         lines.append(f"INIT_START Runtime Version: {fn.run_time.replace('python', 'python:')}.{RUNTIME_VERSION}"
-                     f"\tRuntime Version ARN: arn:aws:lambda:{self.region}::runtime:{RUNTIME_VERSION}")
+                     f"\tRuntime Version ARN: arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}")
         t0 = time.time()
         ex = env.start(self.zygote, spec, INIT_TIMEOUT_S)
         t1 = time.time()
@@ -454,7 +471,8 @@ class LambdaRuntime:
             self._schedule_reclaim_locked()
 
     def _key_for(self, env: Environment) -> tuple:
-        return (env.function_name, env.version, self._generation.get((env.function_name, env.version), 0))
+        return (env.function_name, env.version, self._generation.get((env.function_name, env.version), 0),
+                env.region, env.account_id)
 
     def _discard_locked(self, env: Environment) -> None:
         env.kill()
@@ -497,17 +515,18 @@ class LambdaRuntime:
             self._schedule_reclaim_locked()
 
     # -- concurrency -------------------------------------------------------------------------------
-    def _backend(self):
+    def _backend(self, region: str | None = None, account_id: str | None = None):
+        """moto's Lambda backend of a region (default: the session's): a function's own ARN decides."""
         from moto.awslambda.models import lambda_backends
 
-        return lambda_backends[self.account_id][self.region]
+        return lambda_backends[account_id or self.account_id][region or self.region]
 
-    def _reserved(self) -> dict[str, int]:
+    def _reserved(self, fn) -> dict[str, int]:
+        """Reserved concurrency of every function in ``fn``'s account and region."""
+        from .state import function_groups  # SeamError if moto moved its state: never silently unlimited
+
         out = {}
-        try:
-            groups = self._backend()._lambdas._functions
-        except Exception:  # noqa: BLE001
-            return out
+        groups = function_groups(self._backend(fn.region, fn.account_id))
         for name, group in list(groups.items()):
             latest = group.get("latest")
             if latest is not None and latest.reserved_concurrency not in (None, ""):
@@ -515,13 +534,14 @@ class LambdaRuntime:
         return out
 
     def _throttle_reason_locked(self, fn) -> str | None:
-        reserved = self._reserved()
-        name = fn.function_name
+        reserved = self._reserved(fn)
+        name, scope = fn.function_name, (fn.account_id, fn.region)
         if name in reserved:
-            if self._inflight.get(name, 0) >= reserved[name]:
+            if self._inflight.get((*scope, name), 0) >= reserved[name]:
                 return "ReservedFunctionConcurrentInvocationLimitExceeded"
             return None
-        unreserved_running = sum(n for f, n in self._inflight.items() if f not in reserved)
+        unreserved_running = sum(n for (a, r, f), n in self._inflight.items()
+                                 if (a, r) == scope and f not in reserved)
         if unreserved_running >= self._account_limit - sum(reserved.values()):
             return "ConcurrentInvocationLimitExceeded"
         return None
@@ -569,7 +589,7 @@ class LambdaRuntime:
         for _ in range(max(want - len(have), 0)):
             lines: list[str] = []
             env, failure = self._cold_start(fn, key, provisioned=True, lines=lines)
-            self.logs.write(name, env.log_stream, lines)
+            self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
             if failure is not None:
                 with self._lock:
                     self._discard_locked(env)
@@ -583,12 +603,17 @@ class LambdaRuntime:
 
     # -- helpers -----------------------------------------------------------------------------------
     def _layer_blobs(self, fn) -> list[bytes]:
+        """Each layer from the backend of the region and account its ARN names (a layer must be in
+        the function's region on AWS; a missing one fails the cold start rather than vanish)."""
+        from ..arn import parse
+
         blobs = []
-        backend = self._backend()
         for layer in fn.layers or []:
-            lv = backend.layers_versions_by_arn(layer["Arn"])
-            if lv is not None:
-                blobs.append(getattr(lv, "code_bytes", b"") or b"")
+            where = parse(layer["Arn"])
+            lv = self._backend(where.region, where.account).layers_versions_by_arn(layer["Arn"])
+            if lv is None:
+                raise RuntimeError(f"layer {layer['Arn']} does not exist")
+            blobs.append(getattr(lv, "code_bytes", b"") or b"")
         return blobs
 
     @staticmethod

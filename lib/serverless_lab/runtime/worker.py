@@ -40,7 +40,8 @@ import time
 import traceback
 
 _HDR = struct.Struct("!II")
-_BASE_PATH = [p for p in sys.path[1:] if p]  # the interpreter's own paths, not this folder
+# The interpreter's own paths (standard library only: the zygote runs with -S), not this folder.
+_BASE_PATH = [p for p in sys.path[1:] if p and "site-packages" not in p]
 PR_SET_PDEATHSIG = 1
 
 
@@ -213,14 +214,54 @@ def _load_handler(handler: str):
     except ImportError as exc:
         return None, _error("Runtime.ImportModuleError", f"Unable to import module '{modname}': {exc}")
     except SyntaxError as exc:
+        # AWS's stack for a syntax error is the offending line only
+        line = (exc.text or "").strip()
         return None, _error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}",
-                            _stack(exc.__traceback__))
+                            [f'  File "{exc.filename}" Line {exc.lineno}\n        {line}\n'])
     except Exception as exc:  # noqa: BLE001 - an error in the module's top-level code
         return None, _error(type(exc).__name__, str(exc), _stack(exc.__traceback__.tb_next))
     func = getattr(module, fname, None)
     if func is None:
         return None, _error("Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'")
     return func, None
+
+
+def _show_paths_as_on_aws(path_map) -> None:
+    """Name code by where AWS puts it (/var/task, /opt, ...), not by our temporary folders.
+
+    Every module loaded from a mapped folder gets its code objects' file names rewritten, so
+    tracebacks, error payloads' ``stackTrace`` and ``logging.exception`` show ``/var/task/app.py``
+    as on AWS; the source lines still come from the real file (through the module's loader).
+    """
+    if not path_map:
+        return
+    import _imp
+    from importlib import _bootstrap_external as be
+
+    pairs = [(real.rstrip(os.sep) + os.sep, shown.rstrip("/") + "/") for real, shown in path_map]
+
+    def shown(path):
+        for real, alias in pairs:
+            if path and path.startswith(real):
+                return alias + path[len(real):].replace(os.sep, "/")
+        return None
+
+    original = be.SourceLoader.get_code
+
+    def get_code(self, fullname):
+        try:
+            code = original(self, fullname)
+        except SyntaxError as exc:
+            alias = shown(exc.filename)
+            if alias:
+                exc.filename = alias
+            raise
+        alias = shown(getattr(code, "co_filename", None))
+        if alias:
+            _imp._fix_co_filename(code, alias)
+        return code
+
+    be.SourceFileLoader.get_code = get_code
 
 
 def _maxrss_kb() -> int:
@@ -246,6 +287,7 @@ def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int
     sys.path[:] = spec["sys_path"] + _BASE_PATH
     sys.argv = [spec.get("argv0", "/var/runtime/bootstrap.py")]
     importlib.invalidate_caches()
+    _show_paths_as_on_aws(spec.get("path_map"))
     _setup_logging()
     t_setup = time.perf_counter()
     func, err = _load_handler(spec["handler"])

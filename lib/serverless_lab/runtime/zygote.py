@@ -85,7 +85,10 @@ class Zygote:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         self._ready.clear()
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", WORKER_SCRIPT, "--zygote", str(child.fileno()), str(os.getpid())],
+            # -S: no site-packages of the course's virtual environment (handlers see what AWS's
+            # runtime ships, added per environment: see code.runtime_dir); -E: no PYTHON* variables
+            [sys.executable, "-E", "-S", "-B", "-u", WORKER_SCRIPT, "--zygote", str(child.fileno()),
+             str(os.getpid())],
             pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, start_new_session=True, env=env,
         )
         child.close()

@@ -34,14 +34,15 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..trace import Trace
 from .arrivals import Arrivals, SimulationInputError
 from .runtimes import INIT_CV, runtime_profile
 
-ACCOUNT_CONCURRENCY = 1000
-SCALE_BURST = 1000            # environments a function may add ...
-SCALE_WINDOW_S = 10.0         # ... every 10 seconds
-ASYNC_ERROR_RETRY_DELAYS_S = (60.0, 120.0)
+ACCOUNT_CONCURRENCY = limits.ACCOUNT_CONCURRENCY_DEFAULT
+SCALE_BURST = limits.SCALE_BURST          # environments a function may add ...
+SCALE_WINDOW_S = limits.SCALE_WINDOW_S    # ... every 10 seconds
+ASYNC_ERROR_RETRY_DELAYS_S = limits.ASYNC_RETRY_DELAYS_S
 ASYNC_THROTTLE_BACKOFF_S = (1.0, 300.0)
 MAX_EVENT_AGE_S = 6 * 3600.0
 
@@ -62,14 +63,14 @@ def _lognormal(rng: np.random.Generator, mean: float, cv: float, n: int) -> np.n
 def validate(memory_mb: float, timeout_s: float, duration_ms: float, keep_alive_s: Any, account_limit: int,
              reserved: int | None, provisioned: int, error_rate: float, invocation_type: str) -> tuple[float, float]:
     """Check parameters against AWS's limits; returns the keep-alive range (low, high)."""
-    if not (isinstance(memory_mb, (int, float)) and 128 <= memory_mb <= 10240):
+    if limits.memory_problem(memory_mb):
         raise SimulationInputError(
-            f"Lambda memory must be between 128 MB and 10,240 MB; got {memory_mb!r} MB.",
+            str(limits.memory_problem(memory_mb)),
             "Choose memory_mb in 128–10,240 (for example 512).",
         )
-    if not (isinstance(timeout_s, (int, float)) and 1 <= timeout_s <= 900):
+    if limits.timeout_problem(timeout_s):
         raise SimulationInputError(
-            f"A Lambda function's timeout must be between 1 and 900 seconds (15 minutes); got {timeout_s!r} s.",
+            str(limits.timeout_problem(timeout_s)),
             "Choose timeout_s in 1–900. Work longer than 15 minutes belongs in Step Functions or Fargate.",
         )
     if not (isinstance(duration_ms, (int, float)) and math.isfinite(duration_ms) and duration_ms >= 0):
@@ -226,7 +227,6 @@ def simulate(
     i = 0
     times_l = times.tolist()
     dur_l = dur_s.tolist()
-    init_l = init_s.tolist()
     async_fail = (outcome != _SUCCESS).tolist() if is_async else None
     gc_was_enabled = gc.isenabled()
     gc.disable()   # millions of small tuples: the cyclic collector would only slow the loop down

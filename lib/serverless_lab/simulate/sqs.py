@@ -105,7 +105,8 @@ def simulate_sqs(
                                    math.sqrt(math.log1p(INIT_CV ** 2)))) / 1000.0 + init_ms / 1000.0 if cold else 0.0
         end = s + init + d
         heapq.heappush(busy, (end, env))
-        inv_t.append(s), inv_env.append(env), inv_cold.append(cold), inv_batch.append(take), inv_dur.append(d), inv_init.append(init)
+        inv_t.append(s), inv_env.append(env), inv_cold.append(cold)
+        inv_batch.append(take), inv_dur.append(d), inv_init.append(init)
         heapq.heappush(pollers, (end, pid))
         q += take
         # more messages waiting than this batch took: scale pollers up (5 + 300 per minute, to the cap)
@@ -117,7 +118,6 @@ def simulate_sqs(
         env_reclaimed[e] = since + keep_alive_s
     for end, e in busy:
         env_reclaimed[e] = end + keep_alive_s
-    m = len(inv_t)
     init_s = np.asarray(inv_init, dtype=float)
     dur_s = np.asarray(inv_dur, dtype=float)
     outcome = np.where(dur_s >= timeout_s, 2, 0).astype(np.int8)

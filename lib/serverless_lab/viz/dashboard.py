@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import pricing
+from .. import limits, pricing
 from ..errors import require
 from ..simulate import arrivals as arr
 from ..simulate.model import simulate
@@ -67,7 +67,8 @@ def jsonable(value: Any) -> Any:
         return value.item()
     return value
 
-NO_RESERVATION = 1000  # the reserved slider's top value means "no reservation: the account limit applies"
+# the reserved slider's top value means "no reservation: the account limit applies"
+NO_RESERVATION = limits.ACCOUNT_CONCURRENCY_DEFAULT
 COST_ITEMS = ("requests", "compute", "compute (provisioned)", "provisioned concurrency")
 
 
@@ -101,11 +102,11 @@ class Dashboard:
         reserved = p["reserved"]
         if reserved is not None and reserved >= NO_RESERVATION:
             reserved = None
-        cap = reserved if reserved is not None else 1000
+        cap = reserved if reserved is not None else limits.ACCOUNT_CONCURRENCY_DEFAULT
         trace = simulate(a, duration_ms=float(p["duration_ms"]), memory_mb=int(p["memory_mb"]),
                          keep_alive_s=float(p["keep_alive_s"]), reserved=reserved,
                          provisioned=int(min(p["provisioned"], cap)), runtime=f["runtime"], seed=f["seed"],
-                         timeout_s=900)
+                         timeout_s=limits.TIMEOUT_MAX_S)
         self.params, self.trace = p, trace
         self.stats = summary(trace)
         return {"timeline": timeline_data(trace), "concurrency": concurrency_data(trace),
@@ -144,13 +145,21 @@ class Dashboard:
         p = self.params
         memories = [128, 256, 512, 1024, 1769, 2048, 3008, 4096, 10240]
         self.sliders = {
-            "rate": w.FloatSlider(value=p["rate"], min=0, max=200, step=1, description="requests / s", style=style, layout=layout),
-            "burst_rate": w.FloatSlider(value=p["burst_rate"], min=0, max=3000, step=50, description="burst (extra req/s, 10 s)", style=style, layout=layout),
-            "duration_ms": w.FloatLogSlider(value=max(p["duration_ms"], 1), base=10, min=0, max=4, step=0.05, description="handler duration (ms)", style=style, layout=layout),
-            "memory_mb": w.SelectionSlider(options=memories, value=p["memory_mb"] if p["memory_mb"] in memories else 512, description="memory (MB)", style=style, layout=layout),
-            "keep_alive_s": w.IntSlider(value=int(p["keep_alive_s"]), min=0, max=1800, step=30, description="keep-alive (s)", style=style, layout=layout),
-            "reserved": w.IntSlider(value=NO_RESERVATION if p["reserved"] is None else int(p["reserved"]), min=0, max=NO_RESERVATION, step=5, description="reserved (1000 = none)", style=style, layout=layout),
-            "provisioned": w.IntSlider(value=int(p["provisioned"]), min=0, max=200, step=1, description="provisioned", style=style, layout=layout),
+            "rate": w.FloatSlider(value=p["rate"], min=0, max=200, step=1,
+                description="requests / s", style=style, layout=layout),
+            "burst_rate": w.FloatSlider(value=p["burst_rate"], min=0, max=3000, step=50,
+                description="burst (extra req/s, 10 s)", style=style, layout=layout),
+            "duration_ms": w.FloatLogSlider(value=max(p["duration_ms"], 1), base=10, min=0, max=4, step=0.05,
+                description="handler duration (ms)", style=style, layout=layout),
+            "memory_mb": w.SelectionSlider(options=memories, value=p["memory_mb"] if p["memory_mb"] in memories else 512,
+                description="memory (MB)", style=style, layout=layout),
+            "keep_alive_s": w.IntSlider(value=int(p["keep_alive_s"]), min=0, max=1800, step=30,
+                description="keep-alive (s)", style=style, layout=layout),
+            "reserved": w.IntSlider(value=NO_RESERVATION if p["reserved"] is None else int(p["reserved"]),
+                min=0, max=NO_RESERVATION, step=5,
+                description="reserved (1000 = none)", style=style, layout=layout),
+            "provisioned": w.IntSlider(value=int(p["provisioned"]), min=0, max=200, step=1,
+                description="provisioned", style=style, layout=layout),
         }
         for s in self.sliders.values():
             s.continuous_update = False

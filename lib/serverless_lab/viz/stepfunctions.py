@@ -85,6 +85,20 @@ def layout(defn: dict | str) -> dict[str, tuple[float, float]]:
     return pos
 
 
+def duration_label(ms: float) -> str:
+    """1.5 ms, 820 ms, 4200 ms, 12.5 s, 12 min, 1.0 h: an hour's Wait should not read "3600000 ms"."""
+    if ms < 10:
+        return f"{ms:.1f} ms"
+    if ms < 10_000:
+        return f"{ms:.0f} ms"
+    s = ms / 1000
+    if s < 120:
+        return f"{s:.1f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
 def _ts(v: Any) -> float:
     if isinstance(v, datetime):
         return v.timestamp()
@@ -113,10 +127,14 @@ def execution_path(history: list[dict] | dict, top_level: set[str] | None = None
             st = states.setdefault(name, {"entered": t, "exited": None, "ms": 0.0, "status": "running", "visits": 0,
                                           "type": typ.replace("StateEntered", "")})
             st["entered_last"] = t
+            st.setdefault("attempts", 0)
             st["visits"] += 1
             st["status"] = "running"
             path.append(name)
             last = name
+        elif typ in ("TaskScheduled", "LambdaFunctionScheduled") and last in states \
+                and states[last].get("type") == "Task":  # a Map's inner tasks are not its retries
+            states[last]["attempts"] = states[last].get("attempts", 0) + 1
         elif "stateExitedEventDetails" in e:
             name = e["stateExitedEventDetails"]["name"]
             if name in states:
@@ -136,7 +154,7 @@ def execution_path(history: list[dict] | dict, top_level: set[str] | None = None
             status = "SUCCEEDED"
     if status in ("FAILED", "TIMEDOUT", "ABORTED") and last and states[last]["status"] != "failed":
         states[last]["status"] = "failed"
-    for name, st in states.items():  # a Fail state "exits" but the execution failed there
+    for st in states.values():  # a Fail state "exits" but the execution failed there
         if st.get("type") == "Fail":
             st["status"] = "failed"
     total = (_ts(events[-1]["timestamp"]) - t0) * 1000.0 if events else 0.0
@@ -191,9 +209,13 @@ def stepfunctions_graph(definition: dict | str, history: list[dict] | dict | Non
         if st.get("Type") in ("Parallel",):
             extra = f" ({len(st.get('Branches', []))} branches)"
         if info:
-            labels.append(f"<b>{n}</b><br>{info['ms']:.0f} ms" + (f" ×{info['visits']}" if info["visits"] > 1 else ""))
-            hovers.append(f"{n} ({st.get('Type')}{extra})<br>{s}<br>entered at +{info['entered'] * 1000:.0f} ms"
-                          f"<br>time in state: {info['ms']:.1f} ms")
+            retried = max(info.get("attempts", 0) - info["visits"], 0)
+            labels.append(f"<b>{n}</b><br>{duration_label(info['ms'])}"
+                          + (f" ×{info['visits']}" if info["visits"] > 1 else "")
+                          + (f" · {retried} retr{'y' if retried == 1 else 'ies'}" if retried else ""))
+            hovers.append(f"{n} ({st.get('Type')}{extra})<br>{s}<br>entered at +{duration_label(info['entered'] * 1000)}"
+                          f"<br>time in state: {duration_label(info['ms'])}"
+                          + (f"<br>task attempts: {info.get('attempts', 0)}" if info.get("attempts") else ""))
         else:
             labels.append(f"<b>{n}</b>")
             hovers.append(f"{n} ({st.get('Type')}{extra})<br>{s}")
@@ -204,7 +226,7 @@ def stepfunctions_graph(definition: dict | str, history: list[dict] | dict | Non
                     symbol=[SYMBOLS.get(d["States"][n].get("Type"), "circle") for n in names]),
     ))
     depth = -min(p[1] for p in pos.values())
-    head = title or "State machine" + (f" — execution {run['status']} in {run['total_ms']:.0f} ms" if run else "")
+    head = title or "State machine" + (f" — execution {run['status']} in {duration_label(run['total_ms'])}" if run else "")
     fig.update_layout(template=TEMPLATE, title=head, height=max(300, 110 * (depth + 1)),
                       xaxis=dict(visible=False, range=[min(p[0] for p in pos.values()) - 1, max(p[0] for p in pos.values()) + 2]),
                       yaxis=dict(visible=False, range=[-depth - 0.6, 0.6]), legend=dict(orientation="h", y=-0.05),

@@ -1,4 +1,7 @@
-"""Lambda resource-based policies, checked the way API Gateway and EventBridge need them.
+"""Lambda resource-based policies, checked the way API Gateway, EventBridge and S3 need them.
+
+A Lambda concept, so it lives with the runtime; the integrations (a layer above) and the
+runtime's S3 trigger check both ask it (docs/architecture.md, "Layers").
 
 On AWS, ``lambda.add_permission(Principal="apigateway.amazonaws.com", SourceArn=...)`` is what
 lets an API (or ``events.amazonaws.com`` for a rule) invoke a function; without it API

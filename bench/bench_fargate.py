@@ -1,0 +1,80 @@
+"""Speed of ECS services and Step Functions ecs:runTask.sync on the Fargate engine (real time a lab waits).
+
+Figures (AWS time passes on the lab clock and is fast-forwarded):
+* an ECS service replacing a crashed task: from SIGKILL of the task's process until the service is
+  steady again (a replacement started, through ~35 s of simulated start-up, RUNNING) — target ≤ 1 s;
+* a state machine whose one state is ``arn:aws:states:::ecs:runTask.sync``, from StartExecution to
+  SUCCEEDED, against RunTask → STOPPED with ``wait_for_task`` alone — target ≤ 2×.
+(bench_engines.py has the plain RunTask → STOPPED figure.)
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+from bench.common import Figure
+
+ROLE = "arn:aws:iam::123456789012:role/sfn"
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def run() -> list[Figure]:
+    from serverless_lab import mock_aws
+    from serverless_lab.fargate import crash_task, default_network_configuration, service_tasks, wait_for_service, wait_for_task
+
+    figures = []
+    with mock_aws(extensions=["fargate"]) as aws:
+        ecs, sfn = aws.client("ecs"), aws.client("stepfunctions")
+        ecs.create_cluster(clusterName="bench")
+        for family, code in (("web", "import time\nwhile True:\n    time.sleep(0.05)\n"), ("job", "print('hi')")):
+            ecs.register_task_definition(family=family, requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                                         containerDefinitions=[{"name": "app", "image": "x",
+                                                                "command": ["python", "-c", code]}])
+        net = default_network_configuration()
+
+        ecs.create_service(cluster="bench", serviceName="web", taskDefinition="web", desiredCount=2,
+                           launchType="FARGATE", networkConfiguration=net)
+        wait_for_service("bench", "web")
+        samples = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            crash_task(service_tasks("bench", "web")[0])
+            wait_for_service("bench", "web")
+            samples.append(time.perf_counter() - t0)
+        t = _median(samples)
+        figures.append(Figure("fargate: service replaces a crashed task (fast-forwarded)", t * 1000, "ms",
+                              "<= 1000 ms", t <= 1.0))
+        ecs.delete_service(cluster="bench", service="web", force=True)
+
+        plain = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            arn = ecs.run_task(cluster="bench", taskDefinition="job", launchType="FARGATE",
+                               networkConfiguration=net)["tasks"][0]["taskArn"]
+            wait_for_task("bench", arn)
+            plain.append(time.perf_counter() - t0)
+        base = _median(plain)
+
+        definition = {"StartAt": "Run", "States": {"Run": {
+            "Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": True,
+            "Parameters": {"Cluster": "bench", "TaskDefinition": "job", "LaunchType": "FARGATE",
+                           "NetworkConfiguration": {"AwsvpcConfiguration": {
+                               "Subnets": net["awsvpcConfiguration"]["subnets"]}}}}}}
+        sm = sfn.create_state_machine(name="bench", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+        synced = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            ex = sfn.start_execution(stateMachineArn=sm, name=f"run-{len(synced)}")["executionArn"]
+            while sfn.describe_execution(executionArn=ex)["status"] == "RUNNING":
+                time.sleep(0.005)
+            synced.append(time.perf_counter() - t0)
+        t = _median(synced)
+        figures.append(Figure("fargate: RunTask -> STOPPED alone (wait_for_task)", base * 1000, "ms", "", None))
+        figures.append(Figure("fargate: ecs:runTask.sync state machine -> SUCCEEDED", t * 1000, "ms",
+                              f"<= 2x RunTask ({2 * base * 1000:.0f} ms)", t <= 2 * base))
+    return figures

@@ -1,0 +1,304 @@
+"""Infrastructure as code in the mocked world: SAM templates through CloudFormation.
+
+``cloudformation.create_stack`` (or a change set) with ``Transform: AWS::Serverless-2016-10-31``
+works through boto3 as on AWS: the template is expanded with AWS's SAM translator
+(:mod:`.sam`), and moto's CloudFormation creates the resources, with the types moto lacks or
+half-builds supplied by :mod:`.resources` so that they behave (functions run, the S3 trigger
+fires, the API answers on its URL, the dead-letter queue receives failures). Metrics that
+functions log in CloudWatch's embedded metric format land in CloudWatch (:mod:`.emf`).
+
+``mock_aws(s3_notifications="async")`` makes S3 invoke Lambda asynchronously as AWS does
+(retries, then the function's dead-letter queue); without it S3 calls the function
+synchronously, before ``put_object`` returns, as the earlier labs describe.
+
+``mock_aws()`` activates this extension; a lab reaches it as ``aws.extension("iac")``::
+
+    from serverless_lab.iac import deploy, delete
+    app = deploy("template.yaml", stack_name="capstone")   # sam build + package + deploy
+    app.outputs["ApiUrl"]                                   # https://<id>.execute-api...
+    delete("capstone")                                      # removes everything it created
+
+Every change to moto goes through :mod:`serverless_lab.cloud.patching` seams, undone at stop().
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..cloud.patching import Patcher, seam
+from ..errors import LabError
+from . import emf, resources, sam
+from .artifacts import artifacts_bucket, build_layer, package
+from .sam import SUPPORTED, TemplateError, translate
+
+if TYPE_CHECKING:
+    from ..cloud.session import MockSession
+
+__all__ = ["activate", "deploy", "delete", "describe", "Deployment", "translate", "TemplateError", "SUPPORTED",
+           "build_layer", "package", "IacHandle"]
+
+STACK_TEMPLATE = seam(
+    "moto.cloudformation.models:Stack._parse_template", extension="iac",
+    why="moto's CloudFormation has no SAM transform; a template with Transform: "
+        "AWS::Serverless-2016-10-31 is expanded with aws-sam-translator, as CloudFormation does")
+CHANGE_SET_TEMPLATE = seam(
+    "moto.cloudformation.models:ChangeSet._parse_template", extension="iac",
+    why="change sets (what sam deploy creates) read the template separately; same SAM expansion")
+RESOURCE_CLASS = seam(
+    "moto.cloudformation.parsing:resource_class_from_type", extension="iac",
+    why="moto skips ApiGatewayV2/Stage/EventInvokeConfig and drops a function's layers and DLQ, a "
+        "bucket's notifications and CORS, a REST API's Body; the course's classes build them fully")
+EXECUTE_CHANGE_SET = seam(
+    "moto.cloudformation.models:CloudFormationBackend.execute_change_set", extension="iac",
+    why="moto keeps the stack's outputs from before the change set (none for a CREATE change set, "
+        "what sam deploy uses); CloudFormation recomputes them from the new template")
+DELETE_STACK = seam(
+    "moto.cloudformation.models:CloudFormationBackend.delete_stack", extension="iac",
+    why="a resource that cannot be deleted (a bucket with objects) leaves the stack DELETE_FAILED "
+        "and still listed, as on AWS; moto drops the stack and keeps the bucket silently")
+S3_TO_LAMBDA = seam(
+    "moto.s3.notifications:_invoke_awslambda", extension="iac",
+    why="S3 invokes Lambda asynchronously (retries, then the dead-letter queue); moto calls the "
+        "function synchronously. Installed only when the session asks: mock_aws(s3_notifications='async')")
+LOG_EVENTS = seam(
+    "moto.logs.models:LogsBackend.put_log_events", extension="iac",
+    why="CloudWatch extracts embedded-metric-format log lines into metrics; moto keeps them as text")
+
+
+class IacHandle:
+    """The running extension of one session (``aws.extension("iac")``)."""
+
+    def __init__(self, session: MockSession) -> None:
+        self.session = session
+        self._patcher = Patcher()
+        self.stacks: dict[str, str] = {}  # stack name → template path deployed from
+
+    def start(self) -> IacHandle:
+        from moto.cloudformation.exceptions import ValidationError
+
+        # A stack creates functions and APIs through moto's backends directly, not through the
+        # service calls that would activate the runtime and the API Gateway integration: start them.
+        for name in ("lambda", "integrations"):
+            try:
+                self.session.extension(name)
+            except LabError:
+                pass  # left out with mock_aws(extensions=[...]): the stack is created, nothing runs
+
+        def expand(original: Any) -> Any:
+            def _parse_template(stack: Any) -> None:
+                original(stack)
+                if sam.has_sam_transform(stack.template_dict):
+                    params = _defaults(stack.template_dict)
+                    params.update(getattr(stack, "parameters", None) or {})
+                    region = getattr(stack, "region_name", None) or self.session.region
+                    try:
+                        stack.template_dict = translate(stack.template_dict, params, region=region)
+                    except TemplateError as exc:
+                        raise ValidationError(message=f"{exc.message} {exc.next_step}".strip()) from None
+            return _parse_template
+
+        self._patcher.replace(STACK_TEMPLATE, expand(STACK_TEMPLATE.current()))
+        self._patcher.replace(CHANGE_SET_TEMPLATE, expand(CHANGE_SET_TEMPLATE.current()))
+        original_execute = EXECUTE_CHANGE_SET.current()
+
+        def execute_change_set(backend: Any, change_set_name: str, stack_name: str | None = None) -> None:
+            original_execute(backend, change_set_name, stack_name)
+            for stack in list(backend.stacks.values()):
+                cs = next((c for c in backend.change_sets.values()
+                           if c.stack_id == stack.stack_id and c.execution_status == "EXECUTE_COMPLETE"
+                           and (c.change_set_id == change_set_name or c.change_set_name == change_set_name)), None)
+                if cs is not None:
+                    stack.template_dict = cs.template_dict
+                    stack.description = cs.template_dict.get("Description")
+                    stack.output_map = stack._create_output_map()
+
+        self._patcher.replace(EXECUTE_CHANGE_SET, execute_change_set)
+        original_delete = DELETE_STACK.current()
+
+        def delete_stack(backend: Any, name_or_stack_id: str) -> None:
+            stack = next((s for s in backend.stacks.values()
+                          if name_or_stack_id in (s.name, s.stack_id)), None)
+            try:
+                original_delete(backend, name_or_stack_id)
+            except resources.BucketNotEmpty as exc:
+                if stack is None:
+                    raise
+                stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(exc))
+                stack.status = "DELETE_FAILED"
+                backend.stacks[stack.stack_id] = stack
+
+        self._patcher.replace(DELETE_STACK, delete_stack)
+        original_class = RESOURCE_CLASS.current()
+        self._patcher.replace(RESOURCE_CLASS, lambda resource_type: resources.resource_class(resource_type, original_class))
+        original_put = LOG_EVENTS.current()
+
+        def put_log_events(backend: Any, log_group_name: str, log_stream_name: str,
+                           log_events: list[dict[str, Any]]) -> Any:
+            out = original_put(backend, log_group_name, log_stream_name, log_events)
+            try:
+                emf.publish(backend.account_id, backend.region_name, log_events)
+            except Exception:  # noqa: BLE001 - a metric that cannot be stored never breaks logging
+                pass
+            return out
+
+        self._patcher.replace(LOG_EVENTS, put_log_events)
+        if self.session.options.get("s3_notifications", "sync") == "async":
+            self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
+        # aws-sam-translator takes about a second to import: do it while the lab gets ready
+        threading.Thread(target=_prewarm, name="serverless-lab-sam-import", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._patcher.undo()
+
+    def __repr__(self) -> str:
+        return f"<iac: SAM transform on; {len(self.stacks)} stack(s) deployed with deploy()>"
+
+
+def _prewarm() -> None:
+    try:
+        import samtranslator.parser.parser  # noqa: F401
+        import samtranslator.translator.translator  # noqa: F401
+    except Exception:  # noqa: BLE001 - translate() imports (and reports) it again when needed
+        pass
+
+
+def _invoke_async(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    """S3's event notification to Lambda, as AWS sends it: an asynchronous invocation."""
+    try:
+        from moto.awslambda.utils import get_backend
+
+        func = get_backend(account_id, region_name).get_function(fn_arn)
+        func.invoke(json.dumps(event_body), {"x-amz-invocation-type": "Event"}, {})
+    except Exception:  # noqa: BLE001 - as moto: a missing function never fails the upload
+        pass
+
+
+def _defaults(template: dict[str, Any]) -> dict[str, Any]:
+    return {k: v["Default"] for k, v in (template.get("Parameters") or {}).items()
+            if isinstance(v, dict) and "Default" in v}
+
+
+def activate(session: MockSession) -> IacHandle:
+    """Extension entry point (see ``serverless_lab.cloud.extensions``)."""
+    handle = IacHandle(session)
+    try:
+        return handle.start()
+    except BaseException:
+        handle.stop()
+        raise
+
+
+@dataclass
+class Deployment:
+    """What ``deploy`` made: the stack, its outputs and its resources (logical → physical id)."""
+
+    stack_name: str
+    stack_id: str
+    status: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    resource_types: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        lines = [f"Stack {self.stack_name}: {self.status} in {self.seconds:.2f} s, "
+                 f"{len(self.resources)} resources"]
+        lines += [f"  {k} = {v}" for k, v in self.outputs.items()]
+        return "\n".join(lines)
+
+
+def _session() -> MockSession:
+    from ..cloud.session import current_session
+
+    session = current_session()
+    if session is None:
+        raise LabError("No mocked world is running.", "Start one first: `aws = start_lab()`.")
+    return session
+
+
+def deploy(template: str | Path = "template.yaml", stack_name: str = "capstone", *,
+           parameters: dict[str, str] | None = None, base_dir: str | Path | None = None) -> Deployment:
+    """``sam build && sam deploy`` into the mocked world: package, change set, execute.
+
+    ``template`` is a path (or the template's text); local ``CodeUri`` / ``ContentUri``
+    folders are resolved against ``base_dir`` (default: the template's folder).
+    """
+    import boto3
+
+    session = _session()
+    started = time.perf_counter()
+    path = Path(template) if not str(template).lstrip().startswith(("{", "AWSTemplate", "Transform")) \
+        and "\n" not in str(template) else None
+    if path is not None and not path.exists():
+        raise LabError(f"There is no template at {path}.", "Pass the path of template.yaml.")
+    text = path.read_text() if path else str(template)
+    base = Path(base_dir) if base_dir else (path.parent if path else Path.cwd())
+    body = sam.load(text)
+    if sam.has_sam_transform(body):
+        sam.check(body)
+    s3 = boto3.client("s3", region_name=session.region)
+    body = package(body, base, s3, artifacts_bucket(s3, session.account_id, session.region))
+    cfn = boto3.client("cloudformation", region_name=session.region)
+    exists = _stack_exists(cfn, stack_name)
+    change_set = cfn.create_change_set(
+        StackName=stack_name, ChangeSetName=f"deploy-{uuid.uuid4().hex[:8]}",
+        ChangeSetType="UPDATE" if exists else "CREATE", TemplateBody=json.dumps(body),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()])
+    cfn.execute_change_set(ChangeSetName=change_set["Id"], StackName=stack_name)
+    handle = session.extensions.get("iac")
+    if handle is not None:
+        handle.stacks[stack_name] = str(path or "<text>")
+    out = describe(stack_name)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _stack_exists(cfn: Any, name: str) -> bool:
+    try:
+        stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+    except cfn.exceptions.ClientError:
+        return False
+    return any(s["StackStatus"] not in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS") for s in stacks)
+
+
+def describe(stack_name: str) -> Deployment:
+    """The stack as CloudFormation reports it (status, outputs, resources)."""
+    import boto3
+
+    session = _session()
+    cfn = boto3.client("cloudformation", region_name=session.region)
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    listed = cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    return Deployment(
+        stack_name=stack_name, stack_id=stack["StackId"], status=stack["StackStatus"],
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        resources={r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in listed},
+        resource_types={r["LogicalResourceId"]: r["ResourceType"] for r in listed})
+
+
+def delete(stack_name: str, *, empty_buckets: bool = False) -> str:
+    """``sam delete``: delete the stack (and, if asked, empty its buckets first, as AWS requires)."""
+    import boto3
+
+    session = _session()
+    cfn = boto3.client("cloudformation", region_name=session.region)
+    if empty_buckets:
+        s3 = boto3.resource("s3", region_name=session.region)
+        for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]:
+            if r["ResourceType"] == "AWS::S3::Bucket":
+                s3.Bucket(r["PhysicalResourceId"]).object_versions.delete()
+    stack_id = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+    cfn.delete_stack(StackName=stack_name)
+    status = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+    handle = session.extensions.get("iac")
+    if handle is not None:
+        handle.stacks.pop(stack_name, None)
+    return status

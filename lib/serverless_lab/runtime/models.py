@@ -1,0 +1,180 @@
+"""The runtime's seams on moto's Lambda *models* (``moto/awslambda/models.py``): state and triggers.
+
+Like moto's own ``models.py`` this side holds behaviour, not HTTP: the seams below are where
+moto's model objects are changed (each is in the inventory of docs/architecture.md, "Seams"),
+and :func:`install` puts them in place for one session. The HTTP face (the Invoke API,
+provisioned concurrency routes) is :mod:`.responses`.
+
+* ``LambdaFunction.invoke(body, request_headers, response_headers)``: the single place every
+  moto trigger ends (S3 notifications, SQS mappings, DynamoDB/Kinesis streams, SNS, CloudWatch
+  Logs subscriptions) and the contract the integrations (API Gateway, EventBridge) call. It runs
+  the handler synchronously and returns the payload bytes (contract in :mod:`.headers`).
+* ``DeadLetterConfig`` (moto drops it), reserved concurrency's unreserved minimum, and
+  retirement of environments on code/configuration change or deletion.
+* Step Functions' Lambda client is tagged so its calls are traced as ``stepfunctions``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .. import limits
+from ..cloud.patching import Patcher, seam
+from .dispatch import Request, as_bytes, dispatch, lower_headers, trigger_of
+from .headers import THROTTLE_HEADER, TRIGGER_HEADER
+from .state import function_groups
+
+if TYPE_CHECKING:
+    from .service import LambdaRuntime
+
+_M = "moto.awslambda.models"
+
+FUNCTION_INVOKE = seam(
+    f"{_M}:LambdaFunction.invoke", extension="lambda",
+    why="moto echoes the payload without Docker; every trigger ends here, so the local runtime runs the handler")
+CREATE_FUNCTION = seam(
+    f"{_M}:LambdaBackend.create_function", extension="lambda",
+    why="moto drops DeadLetterConfig on create; async failures need it for the DLQ")
+DELETE_FUNCTION = seam(
+    f"{_M}:LambdaBackend.delete_function", extension="lambda",
+    why="a deleted function's execution environments (worker processes) must be shut down")
+PUT_FUNCTION_CONCURRENCY = seam(
+    f"{_M}:LambdaBackend.put_function_concurrency", extension="lambda",
+    why="AWS keeps 100 (or the whole limit) unreserved; moto checks it only with MOTO_LAMBDA_CONCURRENCY_QUOTA")
+UPDATE_FUNCTION_CODE = seam(
+    f"{_M}:LambdaFunction.update_function_code", extension="lambda",
+    why="new code retires the version's warm environments (the next call is a cold start)")
+UPDATE_CONFIGURATION = seam(
+    f"{_M}:LambdaFunction.update_configuration", extension="lambda",
+    why="new configuration retires warm environments; moto drops DeadLetterConfig on update")
+GET_CONFIGURATION = seam(
+    f"{_M}:LambdaFunction.get_configuration", extension="lambda",
+    why="GetFunctionConfiguration returns the DeadLetterConfig moto does not keep")
+SFN_LAMBDA_CLIENT = seam(
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils:boto_client_for",
+    extension="lambda", lazy=True,
+    why="Step Functions' Lambda tasks call Invoke through boto3; tag them so the trace says stepfunctions")
+
+def install(rt: LambdaRuntime, patcher: Patcher) -> None:
+    """Put the model seams in place for ``rt``'s session (``patcher.undo()`` removes them)."""
+
+    def invoke(self, body, request_headers, response_headers):
+        h = lower_headers(request_headers)
+        raw = as_bytes(body)
+        req = Request(self, raw, h.get("x-amz-invocation-type") or "RequestResponse", trigger_of(h, raw))
+        done = dispatch(rt, req)
+        if done.kind == "refused":
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorMessage": done.problem, "errorType": "InvalidRuntimeException"}).encode()
+        if done.kind in ("dryrun", "queued"):
+            return b""
+        result = done.result
+        assert result is not None
+        response_headers["x-amz-executed-version"] = result.executed_version
+        if result.throttled:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            response_headers[THROTTLE_HEADER] = result.throttled
+            return json.dumps({"errorMessage": "Rate Exceeded.", "errorType": "TooManyRequestsException",
+                               "Reason": result.throttled}).encode()
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        response_headers["x-amz-log-result"] = result.log_tail
+        return result.payload
+
+    orig_create = CREATE_FUNCTION.current()
+    orig_delete = DELETE_FUNCTION.current()
+    orig_put_conc = PUT_FUNCTION_CONCURRENCY.current()
+    orig_update_code = UPDATE_FUNCTION_CODE.current()
+    orig_update_cfg = UPDATE_CONFIGURATION.current()
+    orig_get_cfg = GET_CONFIGURATION.current()
+
+    def create_function(self, spec):
+        _refuse_blocked_runtime(spec.get("Runtime"), "create")
+        fn = orig_create(self, spec)
+        dlc = spec.get("DeadLetterConfig")
+        if dlc:
+            group = function_groups(self)[spec["FunctionName"]]
+            for v in (group["latest"], *group["versions"], fn):
+                v.dead_letter_config = dlc
+        return fn
+
+    def delete_function(self, function_name, qualifier=None):
+        orig_delete(self, function_name, qualifier)
+        name = function_name.split(":function:")[-1].split(":")[0] if function_name.startswith("arn:") \
+            else function_name.split(":")[0]
+        rt.retire(name, qualifier if qualifier else None)
+
+    def put_function_concurrency(self, function_name, reserved_concurrency):
+        # AWS keeps at least 100 (or the whole limit, if lower) unreserved for other functions.
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        from moto.awslambda.exceptions import InvalidParameterValueException
+
+        fn = self.get_function(function_name)
+        limit = rt.account_concurrency
+        minimum = limits.unreserved_minimum(limit)
+        others = sum(int(f.reserved_concurrency) for f in self.list_functions()
+                     if f.reserved_concurrency and f.function_name != fn.function_name)
+        if limit - int(reserved_concurrency) - others < minimum:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{minimum}].")
+        return orig_put_conc(self, fn.function_name, reserved_concurrency)
+
+    def update_function_code(self, updated_spec):
+        _refuse_blocked_runtime(self.run_time, "update")
+        out = orig_update_code(self, updated_spec)
+        if not updated_spec.get("DryRun"):
+            rt.retire(self.function_name, str(self.version))
+        return out
+
+    def update_configuration(self, config_updates):
+        _refuse_blocked_runtime(self.run_time, "update")
+        if config_updates.get("Runtime") not in (None, self.run_time):
+            _refuse_blocked_runtime(config_updates["Runtime"], "create")
+        out = orig_update_cfg(self, config_updates)
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+        rt.retire(self.function_name, str(self.version))
+        return self.get_configuration() if "DeadLetterConfig" in config_updates else out
+
+    def get_configuration(self, on_create=False):
+        config = orig_get_cfg(self, on_create)
+        dlc = getattr(self, "dead_letter_config", None)
+        if dlc and dlc.get("TargetArn"):
+            config["DeadLetterConfig"] = {"TargetArn": dlc["TargetArn"]}
+        return config
+
+    patcher.replace(FUNCTION_INVOKE, invoke)
+    patcher.replace(CREATE_FUNCTION, create_function)
+    patcher.replace(DELETE_FUNCTION, delete_function)
+    patcher.replace(PUT_FUNCTION_CONCURRENCY, put_function_concurrency)
+    patcher.replace(UPDATE_FUNCTION_CODE, update_function_code)
+    patcher.replace(UPDATE_CONFIGURATION, update_configuration)
+    patcher.replace(GET_CONFIGURATION, get_configuration)
+    # Step Functions' interpreter is slow to import: tag its Lambda client when moto loads it
+    patcher.on_import(SFN_LAMBDA_CLIENT.module, lambda _m: _tag_step_functions(patcher))
+
+
+def _refuse_blocked_runtime(runtime: str | None, operation: str) -> None:
+    """AWS refuses to create (or update) functions on a runtime past its block date."""
+    from .errors import InvalidParameterValueException, blocked, runtime_blocked_message
+
+    if runtime and blocked(runtime, operation):
+        raise InvalidParameterValueException(runtime_blocked_message(runtime))
+
+
+def _tag_step_functions(patcher: Patcher) -> None:
+    """Mark Step Functions' Lambda calls so the trace says ``trigger="stepfunctions"``."""
+    original = SFN_LAMBDA_CLIENT.current()
+
+    def tag(request, **_kwargs):
+        request.headers[TRIGGER_HEADER] = "stepfunctions"
+
+    def boto_client_for(region, service, state_credentials=None):
+        client = original(region, service, state_credentials)
+        if service == "lambda":
+            client.meta.events.register("before-sign.lambda.Invoke", tag, unique_id="serverless-lab-sfn")
+        return client
+
+    patcher.replace(SFN_LAMBDA_CLIENT, boto_client_for)

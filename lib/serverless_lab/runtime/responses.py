@@ -1,0 +1,207 @@
+"""The runtime's seams on moto's Lambda *HTTP face* (``moto/awslambda/responses.py`` and ``urls.py``).
+
+Like moto's own ``responses.py`` this side turns requests into calls and results into status
+codes and headers; behaviour lives in :mod:`.dispatch` (the one invoke path) and
+:mod:`.service`. Each seam is in the inventory of docs/architecture.md ("Seams").
+
+* ``LambdaResponse.invoke`` / ``invoke_async``: the Invoke API with AWS's status codes
+  (200/202/204), 429 throttles, 413 payload limits, 400 non-JSON payloads, DryRun, weighted
+  alias routing (RoutingConfig.AdditionalVersionWeights).
+* The provisioned concurrency API (moto has neither the handlers nor the route).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from ..arn import function_ref
+from ..cloud.patching import Patcher, seam
+from .dispatch import Request, as_bytes, dispatch, lower_headers, trigger_of
+from .errors import (
+    ASYNC_PAYLOAD_LIMIT,
+    SYNC_PAYLOAD_LIMIT,
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    InvalidRuntimeException,
+    ProvisionedConcurrencyConfigNotFoundException,
+    RequestTooLargeException,
+    TooManyRequestsException,
+)
+from .state import alias_or_none
+
+if TYPE_CHECKING:
+    from .service import LambdaRuntime
+
+_R = "moto.awslambda.responses"
+PROVISIONED_PATH = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/provisioned-concurrency/?$"
+
+RESPONSE_INVOKE = seam(
+    f"{_R}:LambdaResponse.invoke", extension="lambda",
+    why="the Invoke API with AWS's status codes, limits and errors, through the one invoke path")
+RESPONSE_INVOKE_ASYNC = seam(
+    f"{_R}:LambdaResponse.invoke_async", extension="lambda",
+    why="the legacy InvokeAsync API queued like InvocationType=Event")
+PUT_PC = seam(f"{_R}:LambdaResponse.put_provisioned_concurrency_config", extension="lambda", create=True,
+              why="moto has no provisioned concurrency API; environments are initialised ahead of calls")
+GET_PC = seam(f"{_R}:LambdaResponse.get_provisioned_concurrency_config", extension="lambda", create=True,
+              why="moto has no provisioned concurrency API")
+DELETE_PC = seam(f"{_R}:LambdaResponse.delete_provisioned_concurrency_config", extension="lambda", create=True,
+                 why="moto has no provisioned concurrency API")
+LIST_PC = seam(f"{_R}:LambdaResponse.list_provisioned_concurrency_configs", extension="lambda", create=True,
+               why="moto has no provisioned concurrency API")
+LAMBDA_ROUTES = seam(
+    "moto.awslambda.urls:url_paths", extension="lambda", item=True,
+    why="the route of the provisioned concurrency API (moto does not route it)")
+
+
+def _client_context(value: str | None) -> dict | None:
+    """The decoded ClientContext header, or None if absent or not base64 JSON (AWS passes it through)."""
+    if not value:
+        return None
+    try:
+        return json.loads(base64.b64decode(value))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def route_alias(backend: Any, fn: Any, label: str | None) -> Any:
+    """Weighted alias routing (RoutingConfig.AdditionalVersionWeights), as AWS does for canaries."""
+    if not label or label == "$LATEST" or label.isdigit():
+        return fn
+    alias = alias_or_none(backend, label, fn.function_name)
+    if alias is None:
+        return fn
+    weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+    draw, acc = random.random(), 0.0
+    for version, weight in weights.items():
+        acc += float(weight)
+        if draw < acc:
+            return backend.get_function(fn.function_name, str(version))
+    return fn
+
+
+def install(rt: LambdaRuntime, patcher: Patcher) -> None:
+    """Put the HTTP-face seams in place for ``rt``'s session (``patcher.undo()`` removes them)."""
+    from moto.utilities.aws_headers import amz_crc32
+
+    def api_invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
+                   *, legacy_async: bool = False):
+        h = lower_headers(headers)
+        inv_type = "Event" if legacy_async else (h.get("x-amz-invocation-type") or "RequestResponse")
+        fn = self.backend.get_function(function_name, qualifier)   # ResourceNotFoundException
+        raw = as_bytes(body)
+        limit = ASYNC_PAYLOAD_LIMIT if inv_type == "Event" else SYNC_PAYLOAD_LIMIT
+        if len(raw) > limit:
+            raise RequestTooLargeException(limit, "InvokeAsync" if legacy_async else "Invoke")
+        if raw.strip():
+            try:
+                json.loads(raw)
+            except ValueError as exc:
+                raise InvalidRequestContentException(str(exc)) from None
+        label = qualifier or function_ref(function_name).qualifier
+        invoked_arn = fn.function_arn.split(":function:")[0] + f":function:{fn.function_name}"
+        if label:
+            invoked_arn += f":{label}"
+        fn = route_alias(self.backend, fn, label)
+        done = dispatch(rt, Request(fn, raw, inv_type, trigger_of(h, raw), invoked_arn,
+                                    _client_context(h.get("x-amz-client-context"))))
+        if done.kind == "refused":
+            raise InvalidRuntimeException(str(done.problem))
+        if done.kind == "dryrun":
+            return 204, {"status": "204"}, b""
+        if done.kind == "queued":
+            resp = {"status": "202", "x-amzn-RequestId": done.request_id}
+            return 202, resp, (json.dumps({"Status": 202}) if legacy_async else b"")
+        result = done.result
+        assert result is not None
+        if result.throttled:
+            raise TooManyRequestsException(result.throttled)
+        resp_headers = {"content-type": "application/json", "X-Amz-Executed-Version": result.executed_version,
+                        "x-amzn-RequestId": result.record.request_id if result.record else ""}
+        if result.function_error:
+            resp_headers["X-Amz-Function-Error"] = result.function_error
+        if (h.get("x-amz-log-type") or "None") == "Tail":
+            resp_headers["X-Amz-Log-Result"] = result.log_tail
+        resp_headers["Content-Length"] = str(len(result.payload))
+        return 200, resp_headers, result.payload
+
+    @amz_crc32
+    def invoke(self):
+        function_name = unquote(self.path.rsplit("/", 2)[-2])
+        qualifier = self._get_param("qualifier") or self._get_param("Qualifier")
+        return api_invoke(self, function_name, qualifier, self.body, self.headers)
+
+    @amz_crc32
+    def invoke_async(self):
+        function_index = -3 if self.path.endswith("/") else -2
+        function_name = unquote(self.path.rsplit("/", 3)[function_index])
+        return api_invoke(self, function_name, None, self.body, self.headers, legacy_async=True)
+
+    patcher.replace(RESPONSE_INVOKE, invoke)
+    patcher.replace(RESPONSE_INVOKE_ASYNC, invoke_async)
+    _install_provisioned(rt, patcher)
+
+
+def _install_provisioned(rt: LambdaRuntime, patcher: Patcher) -> None:
+    """PutProvisionedConcurrencyConfig and friends: the API moto lacks, backed by the runtime."""
+
+    def view(cfg: dict, name: str, *, put: bool = False) -> dict:
+        n = cfg["requested"]
+        return {"RequestedProvisionedConcurrentExecutions": n,
+                "AvailableProvisionedConcurrentExecutions": 0 if put else n,
+                "AllocatedProvisionedConcurrentExecutions": 0 if put else n,
+                "Status": "IN_PROGRESS" if put else "READY", "LastModified": cfg["last_modified"],
+                "FunctionArn": f"arn:aws:lambda:{rt.region}:{rt.account_id}:function:{name}:{cfg['qualifier']}"}
+
+    def target(self) -> tuple[str, str | None]:
+        name = function_ref(unquote(self.path.split("/")[-2])).name
+        return name, self._get_param("Qualifier") or self.querystring.get("Qualifier", [None])[0]
+
+    def unpublished() -> InvalidParameterValueException:
+        return InvalidParameterValueException(
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+
+    def put_provisioned_concurrency_config(self):
+        name, qualifier = target(self)
+        if not qualifier or qualifier == "$LATEST":
+            raise unpublished()
+        fn = self.backend.get_function(name, qualifier)
+        if str(fn.version) == "$LATEST":
+            raise unpublished()
+        n = int(json.loads(self.body)["ProvisionedConcurrentExecutions"])
+        cfg = rt.put_provisioned(fn, qualifier, n)
+        return 202, {}, json.dumps(view(cfg, name, put=True))
+
+    def get_provisioned_concurrency_config(self):
+        name, qualifier = target(self)
+        self.backend.get_function(name)
+        cfg = rt.get_provisioned(name, qualifier)
+        if cfg is None:
+            raise ProvisionedConcurrencyConfigNotFoundException("No Provisioned Concurrency Config found for this function")
+        return 200, {}, json.dumps(view(cfg, name))
+
+    def delete_provisioned_concurrency_config(self):
+        name, qualifier = target(self)
+        self.backend.get_function(name)
+        if not rt.delete_provisioned(name, qualifier):
+            raise ProvisionedConcurrencyConfigNotFoundException("No Provisioned Concurrency Config found for this function")
+        return 204, {}, ""
+
+    def list_provisioned_concurrency_configs(self):
+        name, _ = target(self)
+        self.backend.get_function(name)
+        configs = [view(c, name) for c in rt.list_provisioned(name)]
+        return 200, {}, json.dumps({"ProvisionedConcurrencyConfigs": configs})
+
+    patcher.replace(PUT_PC, put_provisioned_concurrency_config)
+    patcher.replace(GET_PC, get_provisioned_concurrency_config)
+    patcher.replace(DELETE_PC, delete_provisioned_concurrency_config)
+    patcher.replace(LIST_PC, list_provisioned_concurrency_configs)
+    from moto.awslambda.responses import LambdaResponse
+
+    patcher.replace(LAMBDA_ROUTES, {PROVISIONED_PATH: LambdaResponse.dispatch})
