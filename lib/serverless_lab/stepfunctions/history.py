@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..viz.stepfunctions import execution_path
+from ..executions import execution_path
 
 __all__ = ["state_attempts", "retries", "retry_waits", "tasks_in_flight", "task_failures", "transitions",
            "execution_path", "entered"]
