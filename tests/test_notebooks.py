@@ -48,7 +48,7 @@ def test_lab_follows_the_conventions(path):
     order = ["Objectives", "Concepts", "Guided steps", "Exercises", "Interview corner", "Summary", "Clean-up"]
     positions = [next((i for i, h in enumerate(headings) if h.startswith(word)), -1) for word in order]
     assert all(p >= 0 for p in positions), f"missing '## ' sections: {[w for w, p in zip(order, positions) if p < 0]}"
-    assert positions == sorted(positions), f"sections out of the DESIGN.md order: {headings}"
+    assert positions == sorted(positions), f"sections out of the order CONTRIBUTING.md gives: {headings}"
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert graded, "a lab needs graded test cells"
     lab = path.parent.name.split("-")[0]

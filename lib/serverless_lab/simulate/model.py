@@ -2,7 +2,7 @@
 
 Why a model: the runtime runs real handler code in worker processes, which is right for a few
 hundred invocations but cannot show a million requests, a traffic spike or a day of traffic.
-This model follows the documented rules (DESIGN.md, Lambda Developer Guide) at that scale:
+This model follows the documented rules (AWS Lambda Developer Guide; docs/architecture.md) at that scale:
 
 * a request goes to an idle *warm* environment of the function if there is one (the most
   recently used first), otherwise Lambda creates an environment and pays an INIT (cold start);

@@ -3,7 +3,7 @@
 Init Duration means come from maxday/lambda-perf (https://maxday.github.io/lambda-perf/,
 source https://github.com/maxday/lambda-perf), which deploys a hello-world function per runtime
 every day (zip package, 128 MB, x86_64, us-east-1) and publishes the average ``Init Duration``
-of 10 cold starts. The figures below are its 2026-08 averages as collected in DESIGN.md.
+of 10 cold starts. The figures below are its 7-day averages to 2026-08-22, read from that site.
 
 lambda-perf publishes averages only, so the *spread* is an assumption of this simulator: init
 durations are drawn from a log-normal distribution with that mean and a coefficient of variation
