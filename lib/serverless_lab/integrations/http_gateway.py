@@ -69,6 +69,33 @@ class ExecuteApiHook:
         return response.status, response.headers, response.body
 
 
+class _ServerThread:
+    """One ``ThreadingHTTPServer`` on a daemon thread: what the gateway's URL and a page's origin share."""
+
+    def __init__(self) -> None:
+        self.server: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, host: str, port: int, handler: type[BaseHTTPRequestHandler], name: str) -> int:
+        """Serve ``handler`` on ``host:port`` (0: any free port); return the port."""
+        server = ThreadingHTTPServer((host, port), handler)
+        server.daemon_threads = True
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                       name=name, daemon=True)
+        self.thread.start()
+        return server.server_address[1]
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        self.server = None
+        self.thread = None
+
+
 class LocalGatewayServer:
     """``http://127.0.0.1:PORT/{api_id}/{stage}/...`` served by a daemon thread pool."""
 
@@ -76,18 +103,17 @@ class LocalGatewayServer:
         self.gateway = gateway
         self.host = host
         self.port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = _ServerThread()
         self._lock = threading.Lock()
         self.sites: list[StaticSite] = []
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._http.server is not None
 
     def start(self) -> LocalGatewayServer:
         with self._lock:
-            if self._server is not None:
+            if self._http.server is not None:
                 return self
             gateway = self.gateway
             outer = self
@@ -125,13 +151,7 @@ class LocalGatewayServer:
 
                 do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-            server = ThreadingHTTPServer((self.host, self.port), Handler)
-            server.daemon_threads = True
-            self.port = server.server_address[1]
-            self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                            name="serverless-lab-apigateway", daemon=True)
-            self._thread.start()
+            self.port = self._http.start(self.host, self.port, Handler, "serverless-lab-apigateway")
             return self
 
     def index(self) -> GatewayResponse:
@@ -159,14 +179,7 @@ class LocalGatewayServer:
             site.stop()
         self.sites.clear()
         with self._lock:
-            if self._server is None:
-                return
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = None
-            self._thread = None
+            self._http.stop()
 
 
 class StaticSite:
@@ -189,15 +202,14 @@ class StaticSite:
                            "Pass the folder that holds index.html (the lab's own folder).")
         self.host = host
         self.port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = _ServerThread()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> StaticSite:
-        if self._server is not None:
+        if self._http.server is not None:
             return self
         root = self.folder
         types = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -226,21 +238,8 @@ class StaticSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        server = ThreadingHTTPServer((self.host, self.port), Handler)
-        server.daemon_threads = True
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="serverless-lab-static", daemon=True)
-        self._thread.start()
+        self.port = self._http.start(self.host, self.port, Handler, "serverless-lab-static")
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
+        self._http.stop()
