@@ -61,6 +61,17 @@ class _Resource:
         return new
 
 
+class _UpdatedInPlace(_Resource):
+    """A resource whose name is fixed (a stage, an invoke config): an update deletes, then recreates it."""
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+
 # -- Lambda ----------------------------------------------------------------------------------
 _FUNCTION_KEYS = ("Code", "Handler", "Role", "Runtime", "Description", "MemorySize", "Timeout",
                   "Environment", "Layers", "DeadLetterConfig", "Architectures", "TracingConfig",
@@ -160,7 +171,7 @@ class LayerVersion:
                                                    "Properties": props}, account_id, region_name)
 
 
-class EventInvokeConfig(_Resource):
+class EventInvokeConfig(_UpdatedInPlace):
     """``AWS::Lambda::EventInvokeConfig``: retries, event age and destinations of async calls."""
 
     @classmethod
@@ -178,14 +189,6 @@ class EventInvokeConfig(_Resource):
         out = cls(f"{name}:{qualifier}", account_id, region_name)
         out.function_name = name
         return out
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> Any:
-        """Updated in place (the same name)."""
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.awslambda.models import lambda_backends
@@ -349,7 +352,7 @@ def _import_http_body(api: Any, body: dict[str, Any]) -> None:
         api.cors_configuration = {k[0].upper() + k[1:]: v for k, v in cors.items()}
 
 
-class HttpApiStage(_Resource):
+class HttpApiStage(_UpdatedInPlace):
     """``AWS::ApiGatewayV2::Stage`` (SAM's ``$default`` stage with auto-deploy)."""
 
     @classmethod
@@ -368,14 +371,6 @@ class HttpApiStage(_Resource):
         out = cls(props["StageName"], account_id, region_name)
         out.api_id = props["ApiId"]
         return out
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> Any:
-        """Updated in place (the same name)."""
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.apigatewayv2.models import apigatewayv2_backends
@@ -455,7 +450,7 @@ def _import_paths(backend: Any, api: Any, body: dict[str, Any]) -> None:
                                         integration.get("uri"), integration.get("httpMethod", "POST"))
 
 
-class RestApiStage(_Resource):
+class RestApiStage(_UpdatedInPlace):
     """``AWS::ApiGateway::Stage``: the stage a ``Deployment`` is published to."""
 
     @classmethod
@@ -478,14 +473,6 @@ class RestApiStage(_Resource):
         out = cls(name, account_id, region_name)
         out.api_id = api_id
         return out
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> Any:
-        """Updated in place (the same name)."""
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region: str) -> None:
         from moto.apigateway.models import apigateway_backends
