@@ -209,32 +209,34 @@ def _query_value(query: str, name: str) -> str | None:
     return None
 
 
-def rest_identity(source: str, request: Any, stage_variables: dict[str, str]) -> str | None:
-    """``method.request.header.X`` / ``.querystring.x`` / ``stageVariables.x`` → value."""
+# identity-source syntax: (header, query string, stage variable, context) prefixes
+_REST_SOURCES = ("method.request.header.", "method.request.querystring.", "stageVariables.", "context.")
+_HTTP_SOURCES = ("$request.header.", "$request.querystring.", "$stageVariables.", "$context.")
+
+
+def _identity(source: str, request: Any, stage_variables: dict[str, str],
+              prefixes: tuple[str, str, str, str]) -> str | None:
+    header, query, stage, context = prefixes
     source = source.strip()
-    if source.startswith("method.request.header."):
-        return request.header(source[len("method.request.header."):])
-    if source.startswith("method.request.querystring."):
-        return _query_value(request.query, source[len("method.request.querystring."):])
-    if source.startswith("stageVariables."):
-        return stage_variables.get(source[len("stageVariables."):])
-    if source.startswith("context."):
+    if source.startswith(header):
+        return request.header(source[len(header):])
+    if source.startswith(query):
+        return _query_value(request.query, source[len(query):])
+    if source.startswith(stage):
+        return stage_variables.get(source[len(stage):])
+    if source.startswith(context):
         return source  # constant per API in the mock
     return None
 
 
+def rest_identity(source: str, request: Any, stage_variables: dict[str, str]) -> str | None:
+    """``method.request.header.X`` / ``.querystring.x`` / ``stageVariables.x`` → value."""
+    return _identity(source, request, stage_variables, _REST_SOURCES)
+
+
 def http_identity(source: str, request: Any, stage_variables: dict[str, str]) -> str | None:
     """``$request.header.X`` / ``$request.querystring.x`` / ``$stageVariables.x`` → value."""
-    source = source.strip()
-    if source.startswith("$request.header."):
-        return request.header(source[len("$request.header."):])
-    if source.startswith("$request.querystring."):
-        return _query_value(request.query, source[len("$request.querystring."):])
-    if source.startswith("$stageVariables."):
-        return stage_variables.get(source[len("$stageVariables."):])
-    if source.startswith("$context."):
-        return source
-    return None
+    return _identity(source, request, stage_variables, _HTTP_SOURCES)
 
 
 # -- running an authorizer function -------------------------------------------------------------
