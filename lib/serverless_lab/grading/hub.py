@@ -137,6 +137,11 @@ def shared_python(state: Path) -> str:
                        "/opt/serverless-labs/bin/pip install -r requirements.txt) and start the Hub from there, "
                        "or give --python.") from err
     ours = sysconfig.get_paths()["purelib"]
+    private = _readable_by_all(Path(ours).resolve()) or _readable_by_all(Path(__file__).resolve().parent)
+    if private is not None:
+        raise LabError(f"The course's packages ({ours}) are inside {private}, which students' accounts cannot enter.",
+                       "Clone and install the course where every account can read it (e.g. /srv/serverless-labs, "
+                       "then `make setup` there) and start the Hub from that folder.")
     (copy / "lib" / version / "site-packages" / "serverless_labs_course.pth").write_text(
         f"import site; site.addsitedir({ours!r})\n")
     # Jupyter's data (kernel spec, nbconvert's templates) and config (nbgrader's server extensions) by prefix.
