@@ -11,6 +11,7 @@ course (docs/architecture.md lists every seam):
 - a broken definition gets AWS's ``InvalidDefinition`` and message shape;
 - handled conditions (a caught error, a Fail state) are logged at DEBUG, not ERROR;
 - a session's end aborts executions still waiting (a task token nobody answered);
+- ``StartSyncExecution`` runs an Express workflow and answers with its result (:mod:`.sync`);
 - speed: each definition and JSONPath is parsed once (``programs``), Task states share boto3
   clients (``clients``), and states without ``TimeoutSeconds`` run on the execution's own thread
   (``inline``), so ten Lambda tasks cost little more than ten warm invokes.
@@ -41,6 +42,7 @@ from . import inline as _inline
 from . import jsonata as _jsonata
 from . import jsonpath as _jsonpath
 from . import programs as _programs
+from . import sync as _sync
 from . import timing as _timing
 from .definition import problems as definition_problems
 from .history import (
@@ -130,6 +132,7 @@ class StepFunctionsHandle:
             _clients.install(self._patcher)
             self.programs = _programs.install(self._patcher)
             _inline.install(self._patcher)
+            _sync.install(self._patcher)
             original = START_SEAM.current()
 
             def start_execution(backend: Any, state_machine_arn: str, name: Any = None,
