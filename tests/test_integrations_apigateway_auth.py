@@ -290,6 +290,26 @@ def test_stage_throttle_rest_and_http(handlers, unique):  # noqa: F811
     assert [requests.get(f"{execute_api(h, 'live')}/t").status_code for _ in range(3)] == [200] * 3
 
 
+def test_http_stage_throttle_set_later_with_update_stage(handlers, unique):  # noqa: F811
+    fn = handlers.add(unique("fn"), lambda e: ok("hi"))
+    h = http_api(fn, ["GET /t", "GET /u"], stage="live")
+    gw = boto3.client("apigatewayv2", region_name=REGION)
+    assert [requests.get(f"{execute_api(h, 'live')}/t").status_code for _ in range(2)] == [200, 200]
+    out = gw.update_stage(ApiId=h, StageName="live", StageVariables={"table": "orders"},
+                          DefaultRouteSettings={"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.001})
+    assert out["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 1 and out["StageVariables"] == {"table": "orders"}
+    assert [requests.get(f"{execute_api(h, 'live')}/t").status_code for _ in range(2)] == [200, 429]
+    # routeSettings merge route by route; other fields stay as they were
+    gw.update_stage(ApiId=h, StageName="live", RouteSettings={"GET /u": {"ThrottlingBurstLimit": 2,
+                                                                          "ThrottlingRateLimit": 0.001}})
+    gw.update_stage(ApiId=h, StageName="live", RouteSettings={"GET /t": {"DetailedMetricsEnabled": True}})
+    stage = gw.get_stage(ApiId=h, StageName="live")
+    assert set(stage["RouteSettings"]) == {"GET /u", "GET /t"} and stage["StageVariables"] == {"table": "orders"}
+    assert [requests.get(f"{execute_api(h, 'live')}/u").status_code for _ in range(3)] == [200, 200, 429]
+    with pytest.raises(gw.exceptions.NotFoundException):
+        gw.update_stage(ApiId=h, StageName="nope", Description="x")
+
+
 # -- request validation ---------------------------------------------------------------------------
 def test_request_validator_parameters_and_body_model(handlers, unique):  # noqa: F811
     fn = handlers.add(unique("fn"), lambda e: ok("created", 201))

@@ -5,7 +5,10 @@
   (the media type is in the path, ``~1`` standing for ``/``): moto appends an empty string;
 - HTTP API "quick create" (``apigatewayv2.create_api(..., Target=fn_arn, RouteKey=...)``):
   AWS then creates a Lambda proxy integration (payload 2.0), the route (``$default`` unless
-  RouteKey says otherwise) and an auto-deployed ``$default`` stage; moto ignores both fields.
+  RouteKey says otherwise) and an auto-deployed ``$default`` stage; moto ignores both fields;
+- ``apigatewayv2.update_stage`` (throttling, stage variables, logging on an HTTP API's stage):
+  moto 5.2 lacks the operation. Fields given replace the stage's, except ``routeSettings``,
+  which is merged route by route (AWS removes one route's settings with DeleteRouteSettings).
 Each is a declared seam (docs/architecture.md, "Seams"), so ``stop()`` restores moto exactly.
 """
 
@@ -25,6 +28,12 @@ APPLY_PATCH_OPERATIONS = seam(
 CREATE_API_V2 = seam(
     "moto.apigatewayv2.responses:ApiGatewayV2Response.create_api", extension="integrations",
     why="HTTP API quick create (Target, RouteKey): moto ignores both; AWS creates integration, route, stage")
+UPDATE_STAGE_V2 = seam(
+    "moto.apigatewayv2.responses:ApiGatewayV2Response.update_stage", extension="integrations", create=True,
+    why="moto 5.2 has no UpdateStage for HTTP APIs; labs change a stage's throttling and variables with it")
+_STAGE_FIELDS = {"accessLogSettings": "access_log_settings", "autoDeploy": "auto_deploy",
+                 "clientCertificateId": "client_certificate_id", "defaultRouteSettings": "default_route_settings",
+                 "description": "description", "stageVariables": "stage_variables"}
 
 
 def _media_from_path(path: str) -> str | None:
@@ -86,4 +95,25 @@ def _install_v2(patches: Patcher) -> None:
             api.create_stage({"stageName": "$default", "autoDeploy": True})
         return status, headers, body
 
+    def update_stage(self: Any) -> Any:
+        from datetime import datetime
+        from urllib.parse import unquote
+
+        api_id = self.path.split("/")[-3]
+        stage = self.apigatewayv2_backend.get_stage(api_id, unquote(self.path.split("/")[-1]))  # NotFoundException
+        params = json.loads(self.body or "{}")
+        for field, attr in _STAGE_FIELDS.items():
+            if field in params:
+                setattr(stage, attr, params[field])
+        if "routeSettings" in params:
+            stage.route_settings = {**(stage.route_settings or {}), **params["routeSettings"]}
+        if "deploymentId" in params:
+            stage.config["deploymentId"] = params["deploymentId"]
+        stage.updated = datetime.now()
+        out = stage.to_json()
+        if stage.config.get("deploymentId"):
+            out["deploymentId"] = stage.config["deploymentId"]
+        return 200, {}, json.dumps(out)
+
     patches.replace(CREATE_API_V2, create_api)
+    patches.replace(UPDATE_STAGE_V2, update_stage)
