@@ -391,3 +391,19 @@ def test_a_new_cluster_with_a_deleted_clusters_name_starts_empty(aws):
     with pytest.raises(ClientError) as err:
         again.sql("SELECT * FROM t")
     assert _code(err) == "DatabaseErrorException" and 'relation "t" does not exist' in _message(err)
+
+
+def test_a_deleted_cluster_can_be_created_again_at_once(aws):
+    # AWS removes a deleted cluster's automated backups by default (DeleteAutomatedBackups); moto kept
+    # them, and the automated snapshot named after the minute blocked re-running a notebook.
+    rds = aws.client("rds")
+    kw = dict(DBClusterIdentifier="again", Engine="aurora-postgresql", MasterUsername="admin_user",
+              MasterUserPassword="not-a-real-pass1", EnableHttpEndpoint=True,
+              ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2})
+    rds.create_db_cluster(**kw)
+    rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=False, FinalDBSnapshotIdentifier="again-final")
+    rds.create_db_cluster(**kw)
+    snapshots = rds.describe_db_cluster_snapshots(DBClusterIdentifier="again")["DBClusterSnapshots"]
+    kinds = sorted((s["SnapshotType"], s["DBClusterSnapshotIdentifier"].startswith("rds:")) for s in snapshots)
+    assert kinds == [("automated", True), ("manual", False)]   # the final snapshot is kept; one automated
+    rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..cloud.patching import Patcher, seam
+from ..cloud.patching import Patcher, private, seam
 from .capacity import CapacityModel, ClusterCapacity
 from .sqlengines import EngineFactory, Result, SqlError, from_parameter, to_field, to_json_value
 
@@ -43,7 +43,11 @@ CREATE_DB_CLUSTER = seam(f"{_RDS}.create_db_cluster", extension="aurora", lazy=T
 MODIFY_DB_CLUSTER = seam(f"{_RDS}.modify_db_cluster", extension="aurora", lazy=True,
                          why="a changed ServerlessV2ScalingConfiguration is validated and drives the capacity model")
 DELETE_DB_CLUSTER = seam(f"{_RDS}.delete_db_cluster", extension="aurora", lazy=True,
-                         why="a deleted cluster's capacity model, transactions and databases are dropped")
+                         why="a deleted cluster's capacity model, transactions and databases are dropped; "
+                             "its automated snapshots go with it, as AWS's DeleteAutomatedBackups default "
+                             "does (moto keeps them, so re-creating the cluster within the minute fails)")
+CLUSTER_SNAPSHOTS = private("moto.rds.models:RDSBackend", "cluster_snapshots",
+                            why="the automated snapshots of a deleted cluster are removed with it")
 DATA_API_OPS = ("execute_statement", "batch_execute_statement", "begin_transaction", "commit_transaction",
                 "rollback_transaction")
 DATA_API_SEAMS = {op: seam(f"moto.rdsdata.responses:RDSDataServiceResponse.{op}", extension="aurora", lazy=True,
@@ -189,6 +193,11 @@ class AuroraEngine:
 
         def delete_db_cluster(backend: Any, cluster_identifier: str, *args: Any, **kwargs: Any) -> Any:
             cluster = original_delete(backend, cluster_identifier, *args, **kwargs)
+            snapshots = CLUSTER_SNAPSHOTS.read(backend)
+            for name in [n for n, snap in snapshots.items() if getattr(snap, "snapshot_type", "") == "automated"
+                         and getattr(getattr(snap, "cluster", None), "db_cluster_identifier", None)
+                         == cluster.db_cluster_identifier]:
+                del snapshots[name]
             engine._forget(cluster.db_cluster_arn)
             engine.factory.drop(cluster.db_cluster_identifier)
             return cluster
