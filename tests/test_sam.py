@@ -244,7 +244,7 @@ def test_unsupported_event_source_is_refused_by_name(world, unique):
 
 
 def test_emf_log_lines_become_cloudwatch_metrics(world, unique):
-    from serverless_lab.iac import emf
+    from serverless_lab import emf
 
     line = json.dumps({"_aws": {"Timestamp": 1700000000000, "CloudWatchMetrics": [{
         "Namespace": "Shop", "Dimensions": [["service"]], "Metrics": [{"Name": "Orders", "Unit": "Count"}]}]},

@@ -84,6 +84,7 @@ for _ext in (
     Extension("iac", "serverless_lab.iac",
               {"s3_notifications": "sync (default) | async: how S3 invokes Lambda"},
               ("cloudformation",)),
+    Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
 ):
     register(_ext)
 

@@ -5,7 +5,8 @@ works through boto3 as on AWS: the template is expanded with AWS's SAM translato
 (:mod:`.sam`), and moto's CloudFormation creates the resources, with the types moto lacks or
 half-builds supplied by :mod:`.resources` so that they behave (functions run, the S3 trigger
 fires, the API answers on its URL, the dead-letter queue receives failures). Metrics that
-functions log in CloudWatch's embedded metric format land in CloudWatch (:mod:`.emf`).
+functions log in CloudWatch's embedded metric format land in CloudWatch through the ``emf``
+extension (:mod:`serverless_lab.emf`), with or without a stack.
 
 ``mock_aws(s3_notifications="async")`` makes S3 invoke Lambda asynchronously as AWS does
 (retries, then the function's dead-letter queue); without it S3 calls the function
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
-from . import emf, resources, sam
+from . import resources, sam
 from .artifacts import artifacts_bucket, build_layer, package
 from .sam import SUPPORTED, TemplateError, translate
 
@@ -66,9 +67,6 @@ S3_TO_LAMBDA = seam(
     "moto.s3.notifications:_invoke_awslambda", extension="iac",
     why="S3 invokes Lambda asynchronously (retries, then the dead-letter queue); moto calls the "
         "function synchronously. Installed only when the session asks: mock_aws(s3_notifications='async')")
-LOG_EVENTS = seam(
-    "moto.logs.models:LogsBackend.put_log_events", extension="iac",
-    why="CloudWatch extracts embedded-metric-format log lines into metrics; moto keeps them as text")
 
 
 class IacHandle:
@@ -136,18 +134,6 @@ class IacHandle:
         self._patcher.replace(DELETE_STACK, delete_stack)
         original_class = RESOURCE_CLASS.current()
         self._patcher.replace(RESOURCE_CLASS, lambda resource_type: resources.resource_class(resource_type, original_class))
-        original_put = LOG_EVENTS.current()
-
-        def put_log_events(backend: Any, log_group_name: str, log_stream_name: str,
-                           log_events: list[dict[str, Any]]) -> Any:
-            out = original_put(backend, log_group_name, log_stream_name, log_events)
-            try:
-                emf.publish(backend.account_id, backend.region_name, log_events)
-            except Exception:  # noqa: BLE001 - a metric that cannot be stored never breaks logging
-                pass
-            return out
-
-        self._patcher.replace(LOG_EVENTS, put_log_events)
         if self.session.options.get("s3_notifications", "sync") == "async":
             self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
         # aws-sam-translator takes about a second to import: do it while the lab gets ready

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
+
+from .cloud.patching import Patcher, seam
+
+if TYPE_CHECKING:
+    from .cloud.session import MockSession
+
+log = logging.getLogger(__name__)
+
+LOG_EVENTS = seam(
+    "moto.logs.models:LogsBackend.put_log_events", extension="emf",
+    why="CloudWatch extracts embedded-metric-format log lines into metrics; moto keeps them as text")
 
 
 def metrics_from_line(message: str) -> list[tuple[str, dict[str, Any]]]:
@@ -53,3 +65,38 @@ def publish(account_id: str, region: str, log_events: list[dict[str, Any]]) -> i
     for namespace, datum in found:
         backend.put_metric_data(namespace, [datum])
     return len(found)
+
+
+class EmfHandle:
+    """Extracts EMF metrics from every log line written in the session (``aws.extension("emf")``)."""
+
+    def __init__(self) -> None:
+        self._patcher = Patcher()
+        self.published = 0
+
+    def start(self) -> EmfHandle:
+        original_put = LOG_EVENTS.current()
+        handle = self
+
+        def put_log_events(backend: Any, log_group_name: str, log_stream_name: str,
+                           log_events: list[dict[str, Any]]) -> Any:
+            out = original_put(backend, log_group_name, log_stream_name, log_events)
+            try:
+                handle.published += publish(backend.account_id, backend.region_name, log_events)
+            except Exception as exc:  # noqa: BLE001 - the log line is stored; say why its metric is not
+                log.warning("EMF metrics in %s were not stored: %s: %s", log_group_name, type(exc).__name__, exc)
+            return out
+
+        self._patcher.replace(LOG_EVENTS, put_log_events)
+        return self
+
+    def stop(self) -> None:
+        self._patcher.undo()
+
+    def __repr__(self) -> str:
+        return f"<emf: {self.published} metric value(s) extracted from log lines>"
+
+
+def activate(session: MockSession) -> EmfHandle:
+    """Extension entry point (see ``serverless_lab.cloud.extensions``)."""
+    return EmfHandle().start()
