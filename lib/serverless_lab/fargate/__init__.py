@@ -12,7 +12,11 @@ the process exits) pass on the lab clock, ``aws.clock``; ``wait_for_task`` fast-
 them. A task shows it can outlive Lambda's 15 minutes by sleeping on the lab clock
 (``from serverless_lab.fargate.taskclock import sleep``: plain ``time.sleep`` outside the course),
 which ``wait_for_task`` also fast-forwards; or the lab moves the clock itself
-(``aws.clock.advance(1200)``) while the task works.
+(``aws.clock.advance(1200)``) while the task works. boto3's own waiters work too
+(``ecs.get_waiter("tasks_running")``, ``"tasks_stopped"``, ``"services_stable"``,
+``"services_inactive"``): their ``Delay`` between two polls is lab time, fast-forwarded by the same
+rule, so they finish at once with the same timestamps (see :mod:`.waiters`). A single
+DescribeTasks never moves the clock: right after RunTask it shows PROVISIONING, however often asked.
 
 What a container image would add, and the course leaves out: the image's own filesystem and
 default CMD (give ``command``), CPU/memory isolation (cost still follows the task size) and a
@@ -74,16 +78,20 @@ class TaskWaitTimeout(LabError):
 
 
 def activate(session: MockSession) -> FargateEngine:
-    """Start the engine for ``session`` (called by ``mock_aws``), with ECS services and runTask.sync."""
+    """Start the engine for ``session`` (called by ``mock_aws``), with ECS services, runTask.sync and
+    boto3's ECS waiters on the lab clock."""
     from .services import ServiceScheduler
     from .stepfunctions_task import EcsSyncIntegration
+    from .waiters import WaiterClock
 
     engine = FargateEngine(session).start()
     engine.services = ServiceScheduler(engine).start()    # type: ignore[attr-defined]
     engine.ecs_sync = EcsSyncIntegration(engine).start()  # type: ignore[attr-defined]
+    engine.waiters = WaiterClock(engine).start()          # type: ignore[attr-defined]
     stop_engine = engine.stop
 
     def stop() -> None:
+        engine.waiters.stop()  # type: ignore[attr-defined]
         engine.ecs_sync.stop()  # type: ignore[attr-defined]
         engine.services.stop()  # type: ignore[attr-defined]
         stop_engine()

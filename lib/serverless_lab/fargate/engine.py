@@ -176,7 +176,9 @@ class FargateEngine:
         self.clock_file = os.path.join(self.folder, "clock.json")
         self._publisher: threading.Thread | None = None
         self._publish_stop = threading.Event()
-        self.listeners: list[Any] = []  # fn(run, event): "running", "stopping", "stopped" (e.g. services.py)
+        # fn(run, event) (e.g. services.py): "running"; "stopping" (desired STOPPED); "signalled" (lastStatus
+        # STOPPING: containers got SIGTERM); "stopped"
+        self.listeners: list[Any] = []
 
     # -- activation ---------------------------------------------------------------------------
     def start(self) -> FargateEngine:
@@ -560,6 +562,7 @@ class FargateEngine:
 
     def _stopping(self, run: TaskRun) -> None:
         run.set(last_status="STOPPING")
+        self._emit(run, "signalled")
         alive = [c for c in run.containers if c.alive]
         if not alive:
             self._deprovision(run)

@@ -9,7 +9,8 @@ has a scheduler, as on AWS (Amazon ECS Developer Guide, "Amazon ECS services"):
 * when a service task stops for any reason (its process crashed, StopTask, a Spot interruption),
   the scheduler starts a replacement, and says so in the service's ``events``;
 * UpdateService with a new ``desiredCount`` starts or stops tasks (scaling, by hand or by a
-  policy that reads a metric); DeleteService (``force=True`` or after scaling to 0) stops them;
+  policy that reads a metric); DeleteService (``force=True`` or after scaling to 0) stops them,
+  and the service is ``DRAINING`` until every task is STOPPING or STOPPED, then ``INACTIVE``;
 * ``runningCount``/``pendingCount`` and the deployment's counts follow the tasks, and
   "has reached a steady state." is written once the running tasks match the desired count;
 * ListTasks(serviceName=...) lists the service's tasks (moto ignores that filter), and ListTasks
@@ -17,7 +18,10 @@ has a scheduler, as on AWS (Amazon ECS Developer Guide, "Amazon ECS services"):
 
 :func:`wait_for_service` waits for a steady state and fast-forwards the lab clock through
 simulated start-up and shut-down, as :func:`serverless_lab.fargate.wait_for_task` does for one
-task. :func:`crash_task` kills a task's processes (an out-of-memory kill, a segfault) and
+task; boto3's ``services_stable`` and ``services_inactive`` waiters do the same in their sleeps
+(:mod:`.waiters`), and return as their acceptors say (``services_stable``: ``runningCount ==
+desiredCount``, so after a scale-in it does not wait for the surplus tasks to reach STOPPED).
+:func:`crash_task` kills a task's processes (an out-of-memory kill, a segfault) and
 :func:`interrupt_spot_task` simulates Fargate Spot's two-minute warning.
 
 Not modelled: deployments that replace tasks of an old task definition (rolling updates,
@@ -47,7 +51,8 @@ CREATE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.create_service
 UPDATE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.update_service", extension="fargate", lazy=True,
                       why="moto copies desiredCount into runningCount; the scheduler starts or stops tasks instead")
 DELETE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.delete_service", extension="fargate", lazy=True,
-                      why="deleting a Fargate service stops its tasks")
+                      why="deleting a Fargate service stops its tasks; as on AWS it is DRAINING until they are STOPPING "
+                          "or STOPPED, then INACTIVE (moto marks it INACTIVE at once)")
 LIST_TASKS = seam("moto.ecs.models:EC2ContainerServiceBackend.list_tasks", extension="fargate", lazy=True,
                   why="moto ignores ListTasks(serviceName=...) and lists stopped tasks by default; the course filters on "
                       "the service's group and, as AWS does, on desiredStatus RUNNING unless asked otherwise")
@@ -55,6 +60,7 @@ LIST_TASKS = seam("moto.ecs.models:EC2ContainerServiceBackend.list_tasks", exten
 REPLACE_DELAY_S = 0.0      # lab seconds between a task stopping and the scheduler reacting
 MAX_EVENTS = 100
 SPOT_REASON = "Your Spot Task was interrupted."
+SIGNALLED = ("STOPPING", "DEPROVISIONING", "STOPPED")   # a DRAINING service turns INACTIVE once all its tasks are here
 
 
 def _dt(t: float) -> datetime:
@@ -140,6 +146,8 @@ class ServiceScheduler:
             result = delete(backend, cluster_name, service_name, force)
             if state is not None:
                 state.service.desired_count = 0
+                if any(not r.done.is_set() for r in sched._runs(state)):
+                    state.service.status = "DRAINING"   # INACTIVE once every task is STOPPING or STOPPED
                 sched._reconcile(state)
             return result
 
@@ -208,9 +216,12 @@ class ServiceScheduler:
                     state.timer = self.clock.call_later(REPLACE_DELAY_S, lambda: self._reconcile(state))
             self._refresh(state)
 
-    def _live(self, state: ServiceState) -> list[TaskRun]:
+    def _runs(self, state: ServiceState) -> list[TaskRun]:
         runs = [self.engine.find(arn) for arn in state.tasks]
-        return [r for r in runs if r is not None and not r.stopping]
+        return [r for r in runs if r is not None]
+
+    def _live(self, state: ServiceState) -> list[TaskRun]:
+        return [r for r in self._runs(state) if not r.stopping]
 
     def _reconcile(self, state: ServiceState) -> None:
         """Start or stop tasks until the service has ``desiredCount`` live tasks."""
@@ -270,6 +281,8 @@ class ServiceScheduler:
         if steady and not state.steady:
             self._event(state, f"(service {state.name}) has reached a steady state.")
         state.steady = steady
+        if svc.status == "DRAINING" and all(r.task.last_status in SIGNALLED for r in self._runs(state)):
+            svc.status = "INACTIVE"
 
     def _event(self, state: ServiceState, message: str) -> None:
         events = state.service.events
