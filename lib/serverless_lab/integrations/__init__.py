@@ -1,5 +1,6 @@
 """What moto stores but does not run: API Gateway → Lambda proxies, EventBridge → Lambda,
-the SQS event source mapping with AWS's semantics (``sqs_mapping``), event pattern validation.
+the SQS and DynamoDB stream event source mappings with AWS's semantics (``sqs_mapping``,
+``dynamodb_streams``), event pattern validation.
 
 ``mock_aws()`` activates this extension after moto and the shared endpoint are up; a lab
 reaches it as ``aws.extension("integrations")``::
@@ -11,6 +12,7 @@ reaches it as ``aws.extension("integrations")``::
         print(gw.url_for(api_id, "prod"))   # http://127.0.0.1:PORT/<api_id>/prod: curl, browser
         aws.clock.advance(3600)             # schedule rules and Scheduler schedules fire
         gw.sqs.batches                      # SQS batches handed to functions; gw.drain() runs what is due
+        gw.streams.batches                  # DynamoDB stream batches (each record once, in order)
 
 Handlers run through moto's ``LambdaFunction.invoke``, which the local runtime
 (``serverless_lab.runtime``) makes run real code. ``stop()`` undoes every patch, removes the
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..cloud.patching import Patcher, seam
 from . import moto_fixes, pattern_rules
 from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
+from .dynamodb_streams import StreamBatch, StreamMappings
 from .eventbridge import Delivery, EventBridgeIntegration
 from .http_gateway import ExecuteApiHook, LocalGatewayServer
 from .patterns import matches, target_input
@@ -44,7 +47,7 @@ INTEGRATION_MOCKS = seam(
 
 __all__ = ["activate", "IntegrationsHandle", "ApiGateway", "GatewayRequest", "GatewayResponse",
            "Delivery", "matches", "target_input", "parse_schedule", "ScheduleExpressionError",
-           "map_v1_response", "map_v2_response", "SqsBatch"]
+           "map_v1_response", "map_v2_response", "SqsBatch", "StreamBatch"]
 
 
 class IntegrationsHandle:
@@ -60,6 +63,7 @@ class IntegrationsHandle:
         self.eventbridge = EventBridgeIntegration(session, self._patches)
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
         self.sqs = SqsMappings(session)
+        self.streams = StreamMappings(session)   # DynamoDB Streams → Lambda (dynamodb_streams)
         self._rules = Patcher()   # event pattern validation + TestEventPattern (pattern_rules)
 
     def start(self) -> IntegrationsHandle:
@@ -73,6 +77,7 @@ class IntegrationsHandle:
         self.eventbridge.start()
         self.scheduler.start()
         self.sqs.start()
+        self.streams.start()
         pattern_rules.install(self._rules)
         return self
 
@@ -158,17 +163,19 @@ class IntegrationsHandle:
 
     # -- SQS event source mappings ------------------------------------------------------------
     def drain(self, timeout: float = 30.0) -> int:
-        """Run every SQS mapping delivery (and lab-clock timer) due now; wait for running ones.
+        """Run every SQS and DynamoDB stream mapping delivery (and lab-clock timer) due now;
+        wait for running ones.
 
-        SendMessage already delivers synchronously; call this after changing a queue by other
-        means, or to be sure a delivery running in the clock's thread has finished.
+        SendMessage and DynamoDB writes already deliver synchronously; call this after changing
+        a queue by other means, after writes from several threads, or to be sure a delivery
+        running in the clock's thread has finished.
         """
-        return self.sqs.drain(timeout)
+        return self.sqs.drain(timeout) + self.streams.drain(timeout)
 
     # -- lifecycle --------------------------------------------------------------------------
     def stop(self) -> None:
         errors: list[BaseException] = []
-        for step in (self._rules.undo, self.sqs.stop, self.scheduler.stop, self.eventbridge.stop,
+        for step in (self._rules.undo, self.streams.stop, self.sqs.stop, self.scheduler.stop, self.eventbridge.stop,
                      self._server.stop, self._hook.stop, self._patches.undo):
             try:
                 step()
