@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import LabError
+from . import hosts
 from .patching import Patcher, seam
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class Extensions:
         """Activate the extensions that must run from the start; wait for the others' services."""
         opts = set(self.session.options)
         try:
+            hosts.install(self._patcher)   # hosts botocore uses that moto's routes lack
             for ext in self.selected:
                 if not ext.activate_on or opts & set(ext.options):
                     self.activate(ext.name)

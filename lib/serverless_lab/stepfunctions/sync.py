@@ -5,9 +5,10 @@ AWS runs a synchronous Express execution while the caller waits and returns its 
 (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html).
 It is the API behind "API Gateway → Express workflow → answer". moto 5.2 answers it with
 ``404 Not yet implemented``: its routes know only the ``states.<region>`` host, and boto3 sends
-this one operation to ``sync-states.<region>`` (the operation's endpoint prefix). The course adds
-the host and the operation, and runs the execution with moto's own ``SyncExecution`` (the
-interpreter's synchronous worker) on the calling thread, so Lambda Task states run real handlers.
+this one operation to ``sync-states.<region>`` (the operation's endpoint prefix). The session adds
+the host (:mod:`serverless_lab.cloud.hosts`); this module adds the operation, and runs the
+execution with moto's own ``SyncExecution`` (the interpreter's synchronous worker) on the
+calling thread, so Lambda Task states run real handlers.
 
 What follows AWS:
 - a ``STANDARD`` state machine answers ``StateMachineTypeNotSupported``;
@@ -31,18 +32,6 @@ from typing import Any
 
 from ..cloud.patching import Patcher, seam
 
-SYNC_HOST = r"https?://sync-states\.(.+)\.amazonaws\.com"
-
-URL_BASES_SEAM = seam(
-    "moto.stepfunctions.urls:url_bases",
-    why="boto3 sends StartSyncExecution to sync-states.<region>.amazonaws.com, a host moto's Step "
-        "Functions routes do not know; the course adds it",
-    extension="stepfunctions")
-URL_PATTERNS_SEAM = seam(
-    "moto.backend_index:backend_url_patterns",
-    why="moto finds the service of a request by its host; sync-states.<region> (StartSyncExecution) "
-        "is added beside states.<region>",
-    extension="stepfunctions")
 RESPONSE_SEAM = seam(
     "moto.stepfunctions.responses:StepFunctionResponse.start_sync_execution",
     why="moto has no StartSyncExecution; the course runs the Express execution synchronously with "
@@ -131,6 +120,4 @@ def start_sync_execution(response: Any) -> Any:
 
 
 def install(patcher: Patcher) -> None:
-    patcher.replace(URL_BASES_SEAM, [*URL_BASES_SEAM.current(), SYNC_HOST])
-    patcher.replace(URL_PATTERNS_SEAM, [*URL_PATTERNS_SEAM.current(), ("stepfunctions", re.compile(SYNC_HOST))])
     patcher.replace(RESPONSE_SEAM, start_sync_execution)
