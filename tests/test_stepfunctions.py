@@ -323,3 +323,142 @@ def test_a_definite_jsonpath_through_an_array_index_returns_the_value(aws, uniqu
     assert json.loads(out["output"]) == {"code": 0, "last": "sidecar", "all": [0, 2]}
     assert is_definite("$.a[0].b") and not is_definite("$.a[*].b") and not is_definite("$..b")
     assert not is_definite("$.a[0:2]") and not is_definite("$.a[?(@.x)]")
+
+
+# -- Lambda tasks without the boto3 round trip (stepfunctions/lambda_tasks.py) -------------------
+ECHO = "def handler(e, c):\n    return e\n"
+BOOM = "def handler(e, c):\n    raise ValueError('bad order ' + str(e.get('id')))\n"
+TEXT = "def handler(e, c):\n    return 'plain text'\n"
+
+
+def _normalised(text: str) -> str:
+    """``text`` without what differs between two runs (ids, the function's name)."""
+    import re
+
+    text = re.sub(r"(twin|gone)-[0-9a-f]{8}", "FN", text)
+    text = re.sub(r"Request ID: [^;]+;", "Request ID: X;", text)
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)
+
+
+def _both_paths(aws, unique, code: str, definition, payload: dict, *, reserved: int | None = None,
+                runtime: str = "python3.12", qualifier: str | None = None) -> list[dict]:
+    """Run the same workflow with the short cut on and off (each with its own copy of the function)."""
+    lam, flows = aws.client("lambda"), aws.extension("stepfunctions")
+    rt = aws.extension("lambda")
+    runs = []
+    for enabled in (True, False):
+        name = unique("twin")
+        arn = create(lam, name, code, Runtime=runtime)
+        if qualifier:
+            version = lam.publish_version(FunctionName=name)["Version"]
+            lam.create_alias(FunctionName=name, Name=qualifier, FunctionVersion=version)
+            arn = f"{arn}:{qualifier}"
+        if reserved is not None:
+            lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
+        flows.lambda_tasks.enabled = enabled
+        before = flows.lambda_tasks.direct
+        try:
+            out = flows.run(_machine(aws, unique, definition(arn)), payload)
+        finally:
+            flows.lambda_tasks.enabled = True
+        runs.append({"out": out, "direct": flows.lambda_tasks.direct - before, "name": name,
+                     "history": [_normalised(json.dumps({k: v for k, v in e.items() if k != "timestamp"},
+                                                        default=str)) for e in out["events"]],
+                     "result": [_normalised(str(out.get(k))) for k in ("status", "output", "error",
+                                                                                      "cause")],
+                     "trace": [(r.trigger, r.outcome, r.error_type, r.version) for r in rt.trace
+                               if r.function_name == name]})
+    fast, slow = runs
+    assert slow["direct"] == 0
+    assert fast["history"] == slow["history"]
+    assert fast["result"] == slow["result"]
+    assert fast["trace"] == slow["trace"]
+    return runs
+
+
+def _task(arn: str, **extra) -> dict:
+    return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": arn, "End": True, **extra}}}
+
+
+def _invoke_task(arn: str, **extra) -> dict:
+    return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                             "Parameters": {"FunctionName": arn, "Payload.$": "$"},
+                                             "End": True, **extra}}}
+
+
+@pytest.mark.parametrize("definition", [_task, _invoke_task], ids=["function-arn", "lambda:invoke"])
+def test_lambda_task_short_cut_gives_what_boto3_gives(aws, unique, definition):
+    fast, _ = _both_paths(aws, unique, ECHO, definition, {"id": 7, "note": 'quote " and ünïcode'})
+    assert fast["direct"] == 1 and fast["out"]["status"] == "SUCCEEDED"
+    assert fast["trace"] == [("stepfunctions", "success", None, "$LATEST")]
+    fast, _ = _both_paths(aws, unique, TEXT, definition, {})
+    assert fast["direct"] == 1 and "plain text" in fast["result"][1]
+
+
+@pytest.mark.parametrize("definition", [_task, _invoke_task], ids=["function-arn", "lambda:invoke"])
+def test_lambda_task_short_cut_errors_match_boto3(aws, unique, definition):
+    # a handler error, caught and retried
+    fast, _ = _both_paths(aws, unique, BOOM, lambda arn: definition(arn, Retry=[
+        {"ErrorEquals": ["ValueError"], "IntervalSeconds": 1, "MaxAttempts": 1}]), {"id": 3})
+    assert fast["direct"] == 2 and fast["out"]["error"] == "ValueError"
+    # a throttle (reserved concurrency 0) and an alias's version
+    fast, _ = _both_paths(aws, unique, ECHO, definition, {"id": 4}, reserved=0)
+    assert fast["direct"] == 1 and fast["out"]["status"] == "FAILED"
+    assert fast["trace"] == [("stepfunctions", "throttled", "TooManyRequestsException", "$LATEST")]
+    fast, _ = _both_paths(aws, unique, ECHO, definition, {"id": 5}, qualifier="live")
+    assert fast["direct"] == 1 and fast["trace"] == [("stepfunctions", "success", None, "1")]
+    # a runtime the local service refuses, and a function that does not exist
+    fast, _ = _both_paths(aws, unique, ECHO, definition, {}, runtime="nodejs20.x")
+    assert fast["direct"] == 1 and fast["out"]["status"] == "FAILED"
+    fast, _ = _both_paths(aws, unique, ECHO, lambda arn: definition(arn.replace("twin-", "gone-")), {})
+    assert fast["direct"] == 1 and fast["out"]["status"] == "FAILED"
+
+
+def test_lambda_task_short_cut_steps_aside_when_moto_would_read_the_payload(aws, unique):
+    """moto's Invoke handler reads a "Qualifier" from the JSON body too: such payloads keep the boto3 path."""
+    from serverless_lab.stepfunctions.lambda_tasks import _moto_reads_body
+
+    fast, _ = _both_paths(aws, unique, ECHO, _task, {"Qualifier": "x", "id": 1})
+    assert fast["direct"] == 0
+    assert _moto_reads_body('{"note": "a&qualifier=1"}') and _moto_reads_body('{"a": "&AWSAccessKeyId=AKIA"}')
+    assert not _moto_reads_body('{"note": "50% off + more", "id": "\\u00e9"}')
+
+
+def test_machine_timeout_still_applies(aws, unique):
+    """Without a machine TimeoutSeconds the program runs on the execution's thread; with one it keeps
+    moto's own thread, and the execution times out as on AWS."""
+    fn = create(aws.client("lambda"), unique("nap"), "import time\ndef handler(e, c):\n    time.sleep(2)\n    return e\n")
+    d = {"TimeoutSeconds": 1, "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "End": True}}}
+    flows = aws.extension("stepfunctions")
+    out = flows.run(_machine(aws, unique, d), {})
+    assert out["status"] == "TIMED_OUT", out
+    # moto writes ExecutionTimedOut once the running task returns (AWS at once)
+    deadline = time.monotonic() + 10
+    while flows.history(out["executionArn"])[-1]["type"] != "ExecutionTimedOut" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flows.history(out["executionArn"])[-1]["type"] == "ExecutionTimedOut"
+
+
+def test_lambda_task_short_cut_in_parallel_branches_and_map(aws, unique):
+    fn = create(aws.client("lambda"), unique("twin"), "def handler(e, c):\n    return {'got': e}\n")
+    task = {"Type": "Task", "Resource": fn, "End": True}
+    d = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Next": "M", "ResultPath": "$.branches", "Branches": [
+            {"StartAt": "A", "States": {"A": task}},
+            {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": fn, "Next": "C"}, "C": task}}]},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "End": True,
+              "ItemProcessor": {"StartAt": "T", "States": {"T": task}}}}}
+    flows = aws.extension("stepfunctions")
+    runs = []
+    for enabled in (True, False):
+        flows.lambda_tasks.enabled = enabled
+        try:
+            out = flows.run(_machine(aws, unique, d), {"items": [1, 2, 3]})
+        finally:
+            flows.lambda_tasks.enabled = True
+        runs.append((out["status"], json.loads(out["output"]),
+                     sorted(_normalised(json.dumps({k: v for k, v in e.items() if k not in ("timestamp", "id",
+                                                                                           "previousEventId")}))
+                            for e in out["events"])))
+    assert runs[0] == runs[1]
+    assert runs[0][1] == [{"got": 1}, {"got": 2}, {"got": 3}]

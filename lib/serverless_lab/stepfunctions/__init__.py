@@ -13,8 +13,9 @@ course (docs/architecture.md lists every seam):
 - a session's end aborts executions still waiting (a task token nobody answered);
 - ``StartSyncExecution`` runs an Express workflow and answers with its result (:mod:`.sync`);
 - speed: each definition and JSONPath is parsed once (``programs``), Task states share boto3
-  clients (``clients``), and states without ``TimeoutSeconds`` run on the execution's own thread
-  (``inline``), so ten Lambda tasks cost little more than ten warm invokes.
+  clients (``clients``), Lambda tasks hand their request straight to the Lambda API handler
+  instead of a boto3 round trip (``lambda_tasks``), and states without ``TimeoutSeconds`` run on
+  the execution's own thread (``inline``), so ten Lambda tasks cost about ten warm invokes.
 
 The Fargate extension plugs ``arn:aws:states:::ecs:runTask.sync`` in beside these
 (``serverless_lab.fargate.stepfunctions_task``); reading a history is in :mod:`.history`.
@@ -41,6 +42,7 @@ from . import definition as _definition
 from . import inline as _inline
 from . import jsonata as _jsonata
 from . import jsonpath as _jsonpath
+from . import lambda_tasks as _lambda_tasks
 from . import programs as _programs
 from . import sync as _sync
 from . import timing as _timing
@@ -132,6 +134,7 @@ class StepFunctionsHandle:
             _clients.install(self._patcher)
             self.programs = _programs.install(self._patcher)
             _inline.install(self._patcher)
+            self.lambda_tasks = _lambda_tasks.install(self._patcher)
             _sync.install(self._patcher)
             original = START_SEAM.current()
 

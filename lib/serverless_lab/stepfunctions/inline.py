@@ -5,10 +5,16 @@ moto evaluates every Task, Map and Parallel state on a new thread and waits for 
 99,999,999 s) the waiting thread would block until the work ends anyway, so the extra thread
 only adds a start, a hand-over of the GIL and a join to every state: a third of the time of a
 ten-task workflow. States with a timeout keep their thread and time out as on AWS.
+
+The same holds one level up: moto runs each execution's program on a thread of its own, which
+the execution's thread starts and joins, to enforce the machine's ``TimeoutSeconds``. Without
+one, the program runs on the execution's thread (an exception escaping it is reported as the
+thread would report it, and the execution still ends as before).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -22,6 +28,12 @@ STATE_THREAD_SEAM = seam(
 EVALUATE_SEAM = seam(
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state:ExecutionState._evaluate_with_timeout",
     why="marks the states that have no TimeoutSeconds so their work runs inline",
+    extension="stepfunctions")
+
+PROGRAM_EVAL_SEAM = seam(
+    "moto.stepfunctions.parser.asl.component.program.program:Program.eval",
+    why="every execution's program runs on a second thread that the first one only joins; without a "
+        "machine TimeoutSeconds the course runs it on the execution's thread",
     extension="stepfunctions")
 
 _local = threading.local()
@@ -74,3 +86,17 @@ def install(patcher: Patcher) -> None:
 
     patcher.replace(STATE_THREAD_SEAM, _InlineThread)
     patcher.replace(EVALUATE_SEAM, evaluate_with_timeout)
+
+    program_class = PROGRAM_EVAL_SEAM.owner()
+    original_program_eval = PROGRAM_EVAL_SEAM.current()
+
+    def program_eval(self: Any, env: Any) -> None:
+        if self.timeout_seconds:
+            return original_program_eval(self, env)
+        env.next_state_name = self.start_at.start_at_name
+        try:
+            super(program_class, self).eval(env)
+        except Exception:  # noqa: BLE001 - as an exception ending moto's program thread: reported, not raised
+            threading.excepthook(threading.ExceptHookArgs([*sys.exc_info(), threading.current_thread()]))
+
+    patcher.replace(PROGRAM_EVAL_SEAM, program_eval)

@@ -3,8 +3,10 @@
 moto parses the definition with ANTLR at the start of every execution (several ms for a small
 machine, more for a large one): in a lab that starts hundreds of executions, the parser is the
 biggest cost after the handlers themselves. The parsed program of a definition never changes, so
-the course keeps a pristine copy per definition text and gives each execution a deep copy of it
-(under a millisecond); an execution never sees another one's state.
+the course keeps a pristine copy per definition text and gives each execution its own copy: a
+``pickle`` snapshot taken once and loaded per execution (a fifth of the time of ``copy.deepcopy``,
+which stays the fallback for a program that cannot be pickled); an execution never sees another
+one's state.
 
 JSONPath expressions (``ResultPath``, ``InputPath``, ``$.order.total`` in a Choice...) are parsed by
 ``jsonpath_ng``, which builds a new yacc parser for every call: a few milliseconds per state. Parsed
@@ -17,6 +19,7 @@ import contextlib
 import copy
 import functools
 import io
+import pickle
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -42,6 +45,15 @@ JSON_PATH_PARSE_SEAM = seam(
 _MAX = 256
 
 
+def _snapshot(program: Any) -> Any:
+    """What each execution's copy is made from: pickled bytes, or the program itself when it
+    cannot be pickled (a component holding a lambda, a lock...), to be deep-copied."""
+    try:
+        return pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - any pickling failure: deepcopy as before
+        return program
+
+
 class ProgramCache:
     def __init__(self) -> None:
         self._programs: OrderedDict[str, Any] = OrderedDict()
@@ -58,12 +70,15 @@ class ProgramCache:
             from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
             with contextlib.redirect_stderr(io.StringIO()):
-                pristine = AmazonStateLanguageParser.parse(definition)[0]
+                program = AmazonStateLanguageParser.parse(definition)[0]
             self.parses += 1
+            pristine = _snapshot(program)
             with self._lock:
                 self._programs[definition] = pristine
                 while len(self._programs) > _MAX:
                     self._programs.popitem(last=False)
+        if isinstance(pristine, bytes):
+            return pickle.loads(pristine)  # noqa: S301 - bytes the course pickled itself, just above
         return copy.deepcopy(pristine)
 
 
