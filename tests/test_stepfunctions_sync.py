@@ -51,6 +51,14 @@ def test_a_sync_express_execution_answers_with_its_output(express):
     assert out["billingDetails"]["billedMemoryUsedInMB"] == 64
     assert out["billingDetails"]["billedDurationInMilliseconds"] % 100 == 0
     assert out["billingDetails"]["billedDurationInMilliseconds"] >= 100
+    assert out["billingDetails"]["billedDurationInMilliseconds"] <= 1100 + 5000  # the 1 s Wait, on one clock
+
+
+def test_billed_duration_is_measured_on_one_clock_after_the_lab_clock_moved(aws, express):
+    sfn, arns = express
+    aws.clock.advance(3600)                                    # an earlier cell waited an hour
+    out = sfn.start_sync_execution(stateMachineArn=arns["EXPRESS"], input=json.dumps({"x": 1}))
+    assert 1000 <= out["billingDetails"]["billedDurationInMilliseconds"] <= 6000
 
 
 def test_a_failed_sync_execution_reports_error_and_cause(express):

@@ -68,7 +68,12 @@ def start_sync_execution(response: Any) -> Any:
     """moto response method: run the Express execution, answer with its result."""
     from moto.core.responses import ActionResult
     from moto.stepfunctions.parser.api import ExecutionStatus, StateMachineType
+    from moto.stepfunctions.parser.backend import execution as moto_execution
     from moto.stepfunctions.parser.backend.execution import SyncExecution
+
+    # the clock moto stamps stopDate with (the lab clock while the extension runs), so that the
+    # billed duration is stop - start on one clock
+    now = moto_execution.datetime.datetime.now
 
     arn = response._get_param("stateMachineArn")
     name = response._get_param("name") or str(uuid.uuid4())
@@ -88,7 +93,7 @@ def start_sync_execution(response: Any) -> Any:
         name=name, sm_type=StateMachineType.EXPRESS, role_arn=machine.roleArn,
         exec_arn=express_execution_arn(machine.arn, name), account_id=backend.account_id,
         region_name=backend.region_name, state_machine=machine,
-        start_date=datetime.datetime.now(tz=datetime.timezone.utc),
+        start_date=now(tz=datetime.timezone.utc),
         cloud_watch_logging_session=None, activity_store={}, input_data=execution_input,
         trace_header=trace_header)
     execution.start()                                    # SyncExecutionWorker: runs to the end here
@@ -96,7 +101,7 @@ def start_sync_execution(response: Any) -> Any:
     status = getattr(status, "value", status)
     sync_status = {ExecutionStatus.SUCCEEDED.value: "SUCCEEDED",
                    ExecutionStatus.TIMED_OUT.value: "TIMED_OUT"}.get(status, "FAILED")
-    stop = execution.stop_date or datetime.datetime.now(tz=datetime.timezone.utc)
+    stop = execution.stop_date or now(tz=datetime.timezone.utc)
     output = None
     if sync_status == "SUCCEEDED":
         output = execution.output if isinstance(execution.output, str) else json.dumps(
