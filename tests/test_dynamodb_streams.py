@@ -441,3 +441,19 @@ def test_writes_after_the_stream_is_turned_off_add_no_records(aws, unique):
     ddb.update_item(TableName=table, Key={"pk": {"S": "after"}}, UpdateExpression="SET n = :one",
                     ExpressionAttributeValues={":one": {"N": "1"}})
     assert len(_delivered(aws, fn)) == 1
+
+
+def test_a_stream_turned_on_again_is_a_new_stream(aws, unique):
+    ddb, lam = boto3.client("dynamodb"), boto3.client("lambda")
+    table, fn = unique("again"), unique("again-fn")
+    create(lam, fn, ECHO)                                    # the integrations extension serves streams
+    first = _stream_table(ddb, table)
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    second = ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType":
+                              "NEW_AND_OLD_IMAGES"})["TableDescription"]["LatestStreamArn"]
+    assert second != first                                   # a new label, a new ARN (moto refused)
+    with pytest.raises(ddb.exceptions.ResourceInUseException):
+        ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    lam.create_event_source_mapping(EventSourceArn=second, FunctionName=fn, StartingPosition="LATEST")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "on-again"}})
+    assert len(_delivered(aws, fn)) == 1

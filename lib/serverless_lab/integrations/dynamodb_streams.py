@@ -94,6 +94,9 @@ EXECUTE_STATEMENT = seam(f"{_DDB}.execute_statement", extension=_EXT,
 BATCH_WRITE = seam("moto.dynamodb.responses:DynamoHandler.batch_write_item", extension=_EXT,
                    why="moto's BatchWriteItem writes item by item: deliver once at the end (one batch for "
                        "its records, not one invocation per item).")
+UPDATE_TABLE_STREAMS = seam(f"{_DDB}.update_table_streams", extension=_EXT,
+                            why="moto refuses to enable a stream again after it was turned off (it keeps the old "
+                                "label); DynamoDB then creates a new stream with a new label and ARN")
 
 RETENTION_S = 24 * 3600        # DynamoDB Streams keeps records 24 hours
 MAX_BATCH = 10_000
@@ -289,6 +292,15 @@ class StreamMappings:
         for declared in (PUT_ITEM, DELETE_ITEM, TRANSACT_WRITE, EXECUTE_STATEMENT, BATCH_WRITE):
             p.replace(declared, self._guarded(declared.current()))
         p.replace(UPDATE_ITEM, self._guarded(UPDATE_ITEM.current(), one_record=True))
+        original_streams = UPDATE_TABLE_STREAMS.current()
+
+        def update_table_streams(backend: Any, table: Any, stream_specification: dict[str, Any]) -> None:
+            enabling = stream_specification.get("StreamEnabled") or stream_specification.get("StreamViewType")
+            if enabling and not (table.stream_specification or {}).get("StreamEnabled"):
+                table.latest_stream_label = None     # turned off earlier: a new stream, new label
+            original_streams(backend, table, stream_specification)
+
+        p.replace(UPDATE_TABLE_STREAMS, update_table_streams)
         return self
 
     def _guarded(self, original: Any, one_record: bool = False) -> Any:
