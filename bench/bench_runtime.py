@@ -100,6 +100,7 @@ def run() -> list[Figure]:
         single_cold = time.perf_counter() - t0
         single = median_time(lambda: lam.invoke(FunctionName="sleepy"), repeat=5, warmup=1)
         rt.retire("sleepy")                      # start the burst from zero environments
+        spares = rt.zygote.spares                # processes forked ahead, not bound to any function
         with ThreadPoolExecutor(100) as pool:
             list(pool.map(lambda _: None, range(100)))      # threads up before timing
             t0 = time.perf_counter()
@@ -121,6 +122,7 @@ def run() -> list[Figure]:
         figures += [
             Figure("lambda: 100 ms handler, single warm invoke", single * 1000, "ms"),
             Figure("lambda: 100 ms handler, single cold invoke", single_cold * 1000, "ms"),
+            Figure("lambda: spare processes ready before the burst", spares, "procs"),
             Figure("lambda: 100 concurrent get_function via boto3 (floor)", floor_burst * 1000, "ms"),
             Figure("lambda: 100 concurrent (all cold) wall time", burst * 1000, "ms"),
             Figure("lambda: notebook-process CPU during that burst", kernel_cpu * 1000, "ms"),
@@ -134,7 +136,7 @@ def run() -> list[Figure]:
         inside = len(_worker_processes())
     leftover = len(_worker_processes())
     figures += [
-        Figure("lambda: worker processes while running (zygote + envs)", inside, "procs"),
+        Figure("lambda: worker processes while running (zygote, envs, spares)", inside, "procs"),
         Figure("lambda: worker processes left after stop", leftover, "procs", "== 0", leftover == 0),
     ]
     return figures

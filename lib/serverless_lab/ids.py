@@ -25,3 +25,8 @@ os.register_at_fork(after_in_child=_reseed)
 def request_id() -> str:
     """A random (version 4) UUID as AWS writes request ids: ``8f5e…-…``."""
     return str(uuid.UUID(int=_rng.getrandbits(128), version=4))
+
+
+def random_hex(n: int) -> str:
+    """``n`` random hexadecimal digits (log stream names, environment ids), from the same generator."""
+    return f"{_rng.getrandbits(4 * n):0{n}x}"

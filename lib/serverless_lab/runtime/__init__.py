@@ -25,9 +25,11 @@ alias routing; CloudWatch metrics in the ``AWS/Lambda`` namespace (Invocations, 
 Throttles, Duration, ConcurrentExecutions).
 
 How a cold start works here: a warm "zygote" Python (stdlib only) forks one process per
-environment; the environment then imports the handler module, and that import (plus a
-sub-millisecond set-up) is the reported ``Init Duration``. Workers die with the kernel
-(PR_SET_PDEATHSIG on Linux), their process groups are killed on timeout and in ``stop()``.
+environment, usually ahead of demand (a few *spare* processes wait, not yet bound to any function;
+after a burst of cold starts, as many as the burst needed); the environment then imports the
+handler module, and that import (plus a sub-millisecond set-up) is the reported ``Init Duration``.
+Workers and spares die with the kernel (PR_SET_PDEATHSIG on Linux), environments' process groups
+are killed on timeout and in ``stop()``.
 
 For integrations: ``LambdaFunction.invoke(body, request_headers, response_headers)`` (moto's
 model) runs the handler synchronously and returns the payload bytes; request header
@@ -45,6 +47,7 @@ Public handle (``rt = aws.extension("lambda")``)::
     rt.set_account_concurrency(n)  # default 1,000 (also mock_aws(account_concurrency=n))
     rt.set_keep_alive(seconds)     # lab-clock seconds (also mock_aws(keep_alive_s=...)), default 600
     rt.reclaim_idle()              # reclaim environments idle past the keep-alive now
+    rt.set_spare_processes(16)     # processes forked ahead of cold starts (default 16; grows after bursts)
     rt.wait_idle(timeout=30)       # wait for running and queued (async) invocations
     rt.stop()                      # kill every worker (mock_aws does it for you)
 

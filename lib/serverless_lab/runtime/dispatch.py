@@ -13,6 +13,7 @@ synchronous call. Only the *shape of the answer* differs between the two faces.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from .headers import TRIGGER_HEADER, infer_trigger
 if TYPE_CHECKING:
     from .service import InvokeResult, LambdaRuntime
 
-__all__ = ["Request", "Dispatched", "dispatch", "trigger_of"]
+__all__ = ["Request", "Dispatched", "dispatch", "trigger_of", "header_reader"]
 
 
 @dataclass
@@ -83,6 +84,16 @@ def as_bytes(body: Any) -> bytes:
     if isinstance(body, str):
         return body.encode("utf-8")
     return json.dumps(body).encode("utf-8")
+
+
+def header_reader(headers: Any) -> Callable[[str], Any]:
+    """A case-insensitive reader of a few named headers (``name`` in lower case) that does not copy
+    them all: moto passes werkzeug's headers (case-insensitive already), dicts, or None."""
+    if not headers:
+        return lambda name: None
+    if isinstance(headers, dict):
+        return lower_headers(headers).get
+    return headers.get
 
 
 def lower_headers(headers: Any) -> dict[str, str]:

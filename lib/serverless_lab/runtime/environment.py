@@ -17,9 +17,9 @@ import signal
 import socket
 import struct
 import time
-import uuid
 from dataclasses import dataclass, field
 
+from ..ids import random_hex
 from .zygote import Zygote
 
 _HDR = struct.Struct("!II")
@@ -48,7 +48,7 @@ class Environment:
 
     def __init__(self, function_name: str, version: str, key: tuple, memory_mb: int,
                  log_stream: str, provisioned: bool = False, region: str = "", account_id: str = "") -> None:
-        self.id = f"env-{next(_ids):04d}-{uuid.uuid4().hex[:6]}"
+        self.id = f"env-{next(_ids):04d}-{random_hex(6)}"
         self.function_name = function_name
         self.version = version
         self.key = key
@@ -73,10 +73,21 @@ class Environment:
     def start(self, zygote: Zygote, spec: dict, init_timeout_s: float) -> Exchange:
         """Fork the worker and run INIT (import of the handler module)."""
         self._zygote = zygote
-        k_ctl, w_ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        r_out, w_out = os.pipe()
         sentinel = f"\x00SL-INIT-{self.id}\x00"
         spec = {**spec, "tag": self.id, "sentinel": sentinel}
+        while (spare := zygote.take_spare()) is not None:
+            # a process forked ahead of demand: INIT starts when it learns its function
+            h = json.dumps({"type": "init", "spec": spec}).encode()
+            try:
+                spare.ctl.sendall(_HDR.pack(len(h), 0) + h)
+            except OSError:          # it died meanwhile (killed from outside): try the next
+                spare.close()
+                continue
+            self.pid, self._ctl, self._out = spare.pid, spare.ctl, spare.out
+            os.set_blocking(spare.out, False)
+            return self._converse(None, sentinel, init_timeout_s)
+        k_ctl, w_ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        r_out, w_out = os.pipe()
         try:
             zygote.spawn(spec, w_ctl.fileno(), w_out)
         finally:

@@ -26,6 +26,11 @@ def infer_trigger(raw: bytes) -> str:
         ev = json.loads(raw) if raw else {}
     except ValueError:
         return "invoke"
+    return trigger_of_event(ev)
+
+
+def trigger_of_event(ev: object) -> str:
+    """:func:`infer_trigger` for an event already parsed from JSON."""
     if not isinstance(ev, dict):
         return "invoke"
     recs = ev.get("Records")

@@ -22,8 +22,9 @@ import base64
 import math
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
+
+from ..ids import random_hex
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the execution log
 MAX_RECURSION = 16
@@ -32,7 +33,7 @@ _local = threading.local()
 
 def stream_name(version: str) -> str:
     day = datetime.now(timezone.utc)
-    return f"{day:%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
+    return f"{day:%Y/%m/%d}/[{version}]{random_hex(32)}"
 
 
 def iso_now() -> str:

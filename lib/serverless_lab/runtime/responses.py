@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from ..arn import function_ref
 from ..cloud.patching import Patcher, seam
-from .dispatch import Request, as_bytes, dispatch, lower_headers, trigger_of
+from .dispatch import Request, as_bytes, dispatch, header_reader
 from .errors import (
     ASYNC_PAYLOAD_LIMIT,
     SYNC_PAYLOAD_LIMIT,
@@ -32,6 +32,7 @@ from .errors import (
     RequestTooLargeException,
     TooManyRequestsException,
 )
+from .headers import TRIGGER_HEADER, trigger_of_event
 from .state import alias_or_none
 
 if TYPE_CHECKING:
@@ -91,16 +92,17 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
 
     def api_invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
                    *, legacy_async: bool = False):
-        h = lower_headers(headers)
-        inv_type = "Event" if legacy_async else (h.get("x-amz-invocation-type") or "RequestResponse")
+        h = header_reader(headers)
+        inv_type = "Event" if legacy_async else (h("x-amz-invocation-type") or "RequestResponse")
         fn = self.backend.get_function(function_name, qualifier)   # ResourceNotFoundException
         raw = as_bytes(body)
         limit = ASYNC_PAYLOAD_LIMIT if inv_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(raw) > limit:
             raise RequestTooLargeException(limit, "InvokeAsync" if legacy_async else "Invoke")
+        event = None
         if raw.strip():
             try:
-                json.loads(raw)
+                event = json.loads(raw)
             except ValueError as exc:
                 raise InvalidRequestContentException(str(exc)) from None
         label = qualifier or function_ref(function_name).qualifier
@@ -108,8 +110,9 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         if label:
             invoked_arn += f":{label}"
         fn = route_alias(self.backend, fn, label)
-        done = dispatch(rt, Request(fn, raw, inv_type, trigger_of(h, raw), invoked_arn,
-                                    _client_context(h.get("x-amz-client-context"))))
+        trigger = h(TRIGGER_HEADER) or trigger_of_event(event)
+        done = dispatch(rt, Request(fn, raw, inv_type, trigger, invoked_arn,
+                                    _client_context(h("x-amz-client-context"))))
         if done.kind == "refused":
             raise InvalidRuntimeException(str(done.problem))
         if done.kind == "dryrun":
@@ -125,7 +128,7 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
                         "x-amzn-RequestId": result.record.request_id if result.record else ""}
         if result.function_error:
             resp_headers["X-Amz-Function-Error"] = result.function_error
-        if (h.get("x-amz-log-type") or "None") == "Tail":
+        if (h("x-amz-log-type") or "None") == "Tail":
             resp_headers["X-Amz-Log-Result"] = result.log_tail
         resp_headers["Content-Length"] = str(len(result.payload))
         return 200, resp_headers, result.payload

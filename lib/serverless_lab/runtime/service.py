@@ -37,7 +37,7 @@ from .errors import (
     exit_error_message,
     function_error,
 )
-from .zygote import Zygote
+from .zygote import SPARES_MAX, SPARES_MIN, Zygote
 
 INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is limited to 10 seconds
 DEFAULT_KEEP_ALIVE_S = limits.KEEP_ALIVE_DEFAULT_S              # idle environments: ~5-15 min on AWS
@@ -91,6 +91,7 @@ class LambdaRuntime:
         self._runtime_dir = runtime_dir(os.path.join(self._tmp, "runtime"))
         self.logs = L.LogWriter(self.account_id, self.region)
         self.zygote = Zygote()
+        self.zygote.set_spares(SPARES_MIN)     # forked in the background once the zygote is up
         self._base_env = self._worker_base_env()
         from .async_invoke import AsyncInvoker
 
@@ -131,6 +132,14 @@ class LambdaRuntime:
     @property
     def keep_alive(self) -> float:
         return self._keep_alive
+
+    def set_spare_processes(self, minimum: int, maximum: int = SPARES_MAX) -> None:
+        """Processes forked ahead of demand, bound to a function at its cold start: keep at least
+        ``minimum`` ready, and after a burst of cold starts as many as it took, up to ``maximum``
+        (default: runtime.zygote.SPARES_MIN, SPARES_MAX). Each costs about 1.5 MB; 0 forks on demand."""
+        if int(minimum) < 0 or int(maximum) < 0:
+            raise ValueError("spare process counts must be >= 0")
+        self.zygote.set_spares(int(minimum), int(maximum))
 
     def environments(self) -> list[dict]:
         """Every live environment: id, function, version, state, created, last used, invocations."""

@@ -11,6 +11,11 @@ Protocols (all local, no network):
   two file descriptors attached (SCM_RIGHTS): the environment's control socket and the write
   end of its output pipe. The zygote forks and answers ``{"spawned": pid}``; when a child
   exits it answers ``{"exit": pid, "status": <exit code or -signal>}`` (it reaps them).
+  ``{"spares": n}`` asks for n more spare processes, forked one per turn of the zygote's loop
+  (a spawn request never waits behind them); each is answered ``{"spare": pid}`` with the
+  kernel's ends of its control socket and output pipe attached.
+* a spare enters its sandbox and waits; its first frame, ``{"type": "init", "spec":
+  {...}}``, makes it that function's environment (INIT, timed from that frame).
 * kernel <-> environment: length-prefixed frames on the control socket:
   ``!II`` (header length, body length), a JSON header, raw body bytes (the event / result).
 * the environment's fds 1 and 2 go to the output pipe: everything the handler prints (and
@@ -268,13 +273,40 @@ def _maxrss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int) -> None:
-    """Body of a forked environment process; never returns."""
-    global _request_id
-    started = time.perf_counter()
+def _enter_sandbox(ctl: socket.socket, out_fd: int, zygote_pid: int) -> None:
+    """What every environment process does first, whatever function it will run."""
     os.setsid()  # own process group: the kernel kills the handler's forks with it
     die_with_parent(zygote_pid)
     _reset_stdio(out_fd)
+
+
+def run_environment(spec: dict, ctl_fd: int, out_fd: int, zygote_pid: int) -> None:
+    """Body of an environment forked for one function at once; never returns."""
+    ctl = socket.socket(fileno=ctl_fd)
+    _enter_sandbox(ctl, out_fd, zygote_pid)
+    _specialise(spec, ctl, time.perf_counter())
+
+
+def run_spare(ctl: socket.socket, out_fd: int, zygote_pid: int) -> None:
+    """Body of a spare process, forked ahead of demand; never returns.
+
+    It enters its sandbox and waits. The first frame on its control socket names the function:
+    INIT (and its Init Duration) starts only then, as on AWS where the INIT phase of an environment
+    begins when a function is assigned to it.
+    """
+    _enter_sandbox(ctl, out_fd, zygote_pid)
+    try:
+        header, _body = recv_frame(ctl)
+    except (EOFError, OSError):
+        os._exit(0)
+    started = time.perf_counter()
+    if header.get("type") != "init":
+        os._exit(0)
+    _specialise(header["spec"], ctl, started)
+
+
+def _specialise(spec: dict, ctl: socket.socket, started: float) -> None:
+    """INIT: become this function's environment and import its handler, then serve invokes."""
     limit = spec.get("address_space_bytes")
     if limit:
         try:
@@ -304,7 +336,12 @@ def run_environment(spec: dict, ctl: socket.socket, out_fd: int, zygote_pid: int
     os.write(1, spec["sentinel"].encode())
     send_frame(ctl, {"type": "init", "ok": True, "pid": os.getpid(), "init_ms": init_ms,
                      "setup_ms": (t_setup - started) * 1000.0, "maxrss_kb": _maxrss_kb()})
+    _serve(func, ctl)
 
+
+def _serve(func, ctl: socket.socket) -> None:
+    """INVOKE, again and again, until the kernel closes the control socket or says shutdown."""
+    global _request_id
     dumps, loads, perf = json.dumps, json.loads, time.perf_counter
     while True:
         try:
@@ -364,9 +401,11 @@ def zygote_main(sock_fd: int, parent_pid: int) -> None:
     gc.collect()
     gc.freeze()  # keep the zygote's objects out of the children's GC: fewer copy-on-write pages
     send_frame_seq(sock, {"ready": me})
+    spares_wanted = 0
     while True:
         try:
-            readable, _, _ = select.select([sock, rfd], [], [])
+            # spares are forked one per turn, so a request for an environment never waits behind them
+            readable, _, _ = select.select([sock, rfd], [], [], 0 if spares_wanted else None)
         except InterruptedError:
             continue
         if rfd in readable:
@@ -384,27 +423,61 @@ def zygote_main(sock_fd: int, parent_pid: int) -> None:
             if not msg:
                 os._exit(0)  # the kernel went away: children die with us (PDEATHSIG)
             spec = json.loads(msg)
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    signal.set_wakeup_fd(-1)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)
-                    os.close(rfd)
-                    os.close(wfd)
-                    sock.close()
-                    ctl = socket.socket(fileno=fds[0])
-                    run_environment(spec, ctl, fds[1], me)
-                except SystemExit as exc:  # sys.exit() in a handler ends the runtime process
-                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                    _flush_and_exit(code)
-                except BaseException:  # noqa: BLE001
-                    traceback.print_exc()
-                _flush_and_exit(1)
+            if "spares" in spec:
+                spares_wanted += max(int(spec["spares"]), 0)
+                continue
+            pid = _fork_child(sock, rfd, wfd, run_environment, spec, fds[0], fds[1], me)
             for fd in fds:
                 os.close(fd)
             send_frame_seq(sock, {"spawned": pid, "tag": spec.get("tag")})
             _reap(sock)
+        elif spares_wanted:
+            spares_wanted -= 1
+            _fork_spare(sock, rfd, wfd, me)
+
+
+def _fork_spare(sock: socket.socket, rfd: int, wfd: int, me: int) -> None:
+    """Fork a spare process and hand the kernel its control socket and output pipe."""
+    kernel_ctl, spare_ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r_out, w_out = os.pipe()
+    pid = _fork_child(sock, rfd, wfd, _spare_body, kernel_ctl, r_out, spare_ctl, w_out, me)
+    spare_ctl.close()
+    os.close(w_out)
+    try:
+        socket.send_fds(sock, [json.dumps({"spare": pid}).encode()], [kernel_ctl.fileno(), r_out])
+    except OSError:
+        os._exit(0)
+    finally:
+        kernel_ctl.close()
+        os.close(r_out)
+
+
+def _spare_body(kernel_ctl: socket.socket, r_out: int, spare_ctl: socket.socket, w_out: int, me: int) -> None:
+    kernel_ctl.close()
+    os.close(r_out)
+    run_spare(spare_ctl, w_out, me)
+
+
+def _fork_child(sock: socket.socket, rfd: int, wfd: int, body, *args) -> int:
+    """Fork; the child drops the zygote's own descriptors and signal set-up, then runs ``body(*args)``
+    (and never returns)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.close(rfd)
+            os.close(wfd)
+            sock.close()
+            body(*args)
+        except SystemExit as exc:  # sys.exit() in a handler ends the runtime process
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            _flush_and_exit(code)
+        except BaseException:  # noqa: BLE001
+            traceback.print_exc()
+        _flush_and_exit(1)
+    return pid
 
 
 def _flush_and_exit(code: int) -> None:
