@@ -290,6 +290,9 @@ def test_versions_and_aliases_route_to_their_code(aws, unique):
     assert live["ExecutedVersion"] == v1
     versions = {e["version"] for e in aws.extension("lambda").environments() if e["function"] == name}
     assert versions == {v1, v2, "$LATEST"}
+    # the qualifier is read from the request's query string only, never from the event
+    assert invoke(lam, name, {"Qualifier": v1})["body"][:2] == ["v2", "$LATEST"]
+    assert invoke(lam, name, {"qualifier": "nope", "note": "a&qualifier=1"})["body"][:2] == ["v2", "$LATEST"]
 
 
 def test_update_code_and_configuration_retire_environments(aws, unique):

@@ -136,7 +136,9 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
     @amz_crc32
     def invoke(self):
         function_name = unquote(self.path.rsplit("/", 2)[-2])
-        qualifier = self._get_param("qualifier") or self._get_param("Qualifier")
+        # AWS reads Qualifier from the query string only; moto's _get_param also looks inside
+        # the JSON payload, so a payload {"Qualifier": "1"} ran version 1
+        qualifier = (self.querystring.get("Qualifier") or [None])[0]
         return api_invoke(self, function_name, qualifier, self.body, self.headers)
 
     @amz_crc32

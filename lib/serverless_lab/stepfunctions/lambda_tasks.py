@@ -20,9 +20,10 @@ Lambda runtime not installed, IAM access control or moto's request recorder swit
 service moto passes through or does not allow, a region outside the ``aws`` partition, Task
 parameters other than ``FunctionName`` and ``Payload`` (``Qualifier``, ``ClientContext``,
 ``LogType``...), a function name outside ``[A-Za-z0-9_:-]``, a payload that is empty or not
-UTF-8, or one moto would read a request parameter from (moto reads the body as a form for its
-query string and ``_get_param`` falls back to the JSON body: ``{"Qualifier": "2"}`` as a Lambda
-task's input makes moto invoke version 2, and the short cut must do the same, so it steps aside).
+UTF-8, or one moto might read a request parameter from (moto reads the body as a form for its
+query string, where ``AWSAccessKeyId`` names the caller's account; the runtime's Invoke handler
+reads ``Qualifier`` from the query string only, as AWS does, but the short cut stays on the safe
+side and steps aside for such payloads).
 
 ``aws.extension("stepfunctions").lambda_tasks.enabled = False`` switches the short cut off (for
 comparing the two paths).
