@@ -4,13 +4,17 @@ Figures (AWS time passes on the lab clock and is fast-forwarded):
 * an ECS service replacing a crashed task: from SIGKILL of the task's process until the service is
   steady again (a replacement started, through ~35 s of simulated start-up, RUNNING) — target ≤ 1 s;
 * a state machine whose one state is ``arn:aws:states:::ecs:runTask.sync``, from StartExecution to
-  SUCCEEDED, against RunTask → STOPPED with ``wait_for_task`` alone — target ≤ 2×.
+  SUCCEEDED, against RunTask → STOPPED with ``wait_for_task`` alone — target ≤ 2×;
+* the kernel's CPU while nothing happens, with the Fargate extension active: with no task, and with
+  one task alive that sleeps (the lab clock is published to tasks only when it jumps) — targets
+  ≤ 0.2 % and ≤ 2 % of one core.
 (bench_engines.py has the plain RunTask → STOPPED figure.)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 
@@ -77,4 +81,34 @@ def run() -> list[Figure]:
         figures.append(Figure("fargate: RunTask -> STOPPED alone (wait_for_task)", base * 1000, "ms", "", None))
         figures.append(Figure("fargate: ecs:runTask.sync state machine -> SUCCEEDED", t * 1000, "ms",
                               f"<= 2x RunTask ({2 * base * 1000:.0f} ms)", t <= 2 * base))
+    figures += _idle_cpu()
     return figures
+
+
+def _cpu_share(seconds: float) -> float:
+    """This process's CPU (every thread) over ``seconds`` of real time, in % of one core."""
+    t0, w0 = os.times(), time.monotonic()
+    time.sleep(seconds)
+    t1, w1 = os.times(), time.monotonic()
+    return 100 * ((t1.user - t0.user) + (t1.system - t0.system)) / (w1 - w0)
+
+
+def _idle_cpu(seconds: float = 5.0) -> list[Figure]:
+    from serverless_lab import mock_aws
+    from serverless_lab.fargate import default_network_configuration, wait_for_task
+
+    with mock_aws(extensions=["fargate"]) as aws:
+        ecs = aws.client("ecs")
+        ecs.create_cluster(clusterName="idle")
+        time.sleep(0.5)
+        idle = _cpu_share(seconds)
+        ecs.register_task_definition(family="sleeper", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                                     containerDefinitions=[{"name": "app", "image": "x", "command": [
+                                         "python", "-c", "import time\ntime.sleep(600)\n"]}])
+        wait_for_task("idle", ecs.run_task(cluster="idle", taskDefinition="sleeper", launchType="FARGATE",
+                                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"],
+                      status="RUNNING")
+        time.sleep(0.5)
+        busy = _cpu_share(seconds)
+    return [Figure(f"fargate: kernel CPU idle, no task ({seconds:.0f} s)", idle, "%", "<= 0.2 %", idle <= 0.2),
+            Figure(f"fargate: kernel CPU idle, one task alive ({seconds:.0f} s)", busy, "%", "<= 2 %", busy <= 2)]

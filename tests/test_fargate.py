@@ -389,3 +389,48 @@ def test_task_sleeping_on_the_lab_clock_is_fast_forwarded(aws):
     lines = task_logs(arn)
     assert lines[0] == "minute 1" and lines[19] == "minute 20"
     assert int(lines[-1].split()[1]) >= 1200
+
+
+def test_tasks_see_the_lab_clock_without_the_clock_file_being_rewritten(aws):
+    """The clock file changes only when the lab clock jumps or changes speed; tasks extrapolate in between."""
+    import os
+
+    ecs, logs, cluster, family, group = _setup(aws, """
+        import time
+        from serverless_lab.fargate.taskclock import now
+        while True:
+            print(f"{now():.3f}", flush=True)
+            time.sleep(0.05)
+    """)
+    arn = _run(aws, ecs, cluster, family)["taskArn"]
+    wait_for_task(cluster, arn, status="RUNNING")
+    engine = aws.extension("fargate")
+    run = engine.require(arn)
+    deadline = time.monotonic() + 20
+    while len(run.output) < 3:
+        assert time.monotonic() < deadline, "the task printed nothing"
+        time.sleep(0.02)
+
+    def key():
+        st = os.stat(engine.clock_file)
+        return st.st_ino, st.st_mtime_ns
+
+    before = key()
+    time.sleep(0.5)  # a task is alive and the clock runs: nothing to write
+    assert key() == before, "the clock file was rewritten although the lab clock only ran"
+
+    def lag_after(change_at: float) -> list[float]:
+        """Lab seconds between what the task printed and the lab time its line reached the notebook."""
+        deadline = time.monotonic() + 10
+        while True:
+            fresh = [(ts / 1000, float(line)) for ts, _, line in list(run.output) if ts / 1000 > change_at + 1]
+            if len(fresh) >= 3:
+                return [abs(received - printed) for received, printed in fresh[-3:]]
+            assert time.monotonic() < deadline, "no output after the clock changed"
+            time.sleep(0.02)
+
+    aws.clock.advance(3600)  # an hour fast-forwarded: the tasks see it at once
+    assert max(lag_after(aws.clock.now())) < 2
+    assert key() != before
+    aws.clock.set_speed(60)  # a minute per second: the tasks' clock runs as fast
+    assert max(lag_after(aws.clock.now())) < 10

@@ -121,3 +121,188 @@ def test_what_a_finished_task_left_running_is_killed():
         assert done["containers"][0]["exitCode"] == 0
         grandchild = int(aws.extension("fargate").output(arn)[0].split(": ", 1)[1])
         _wait_dead([grandchild], "a process left behind by a finished task is still running")
+
+
+# A task whose workers double-fork into sessions of their own, over and over (a daemonising
+# library, a shell's `setsid cmd &`): each intermediate exits within a millisecond, so a worker
+# is orphaned long before any periodic scan of the task's tree could see it.
+DAEMONS = r'''
+import os, sys, time
+path = os.environ["DAEMON_PIDS"]
+for i in range(60):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            os.write(fd, b"%d\n" % os.getpid())
+            os.close(fd)
+            time.sleep(600)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    if i == 5:
+        print("ready", flush=True)
+    time.sleep(0.02)
+time.sleep(600)
+'''
+
+DAEMON_KERNEL = '''
+import sys, time
+from serverless_lab import mock_aws
+from serverless_lab.fargate import default_network_configuration, wait_for_task
+aws = mock_aws(extensions=["fargate"]).start()
+ecs = aws.client("ecs")
+ecs.create_cluster(clusterName="c")
+ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+    containerDefinitions=[{"name": "app", "image": "x", "command": ["python", "-c", sys.argv[1]],
+                           "environment": [{"name": "DAEMON_PIDS", "value": sys.argv[2]}]}])
+arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
+                   networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+wait_for_task("c", arn, status="RUNNING")
+engine = aws.extension("fargate")
+while not engine.output(arn):
+    time.sleep(0.005)
+print("go", flush=True)
+time.sleep(600)
+'''
+
+
+def _daemon_pids(path) -> list[int]:
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _kill_leftovers(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            pass
+
+
+def test_double_forked_workers_die_with_a_sigkilled_kernel(tmp_path):
+    """Killed while its task is still starting daemons: not one of them survives the kernel."""
+    script, pids_file = tmp_path / "kernel.py", tmp_path / "daemons"
+    script.write_text(textwrap.dedent(DAEMON_KERNEL))
+    kernel = subprocess.Popen([sys.executable, str(script), DAEMONS, str(pids_file)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert kernel.stdout.readline().strip() == "go"
+    finally:
+        kernel.send_signal(signal.SIGKILL)  # no clean-up code of the kernel runs; the task is mid-loop
+        kernel.wait(timeout=10)
+    time.sleep(0.5)
+    pids = _daemon_pids(pids_file)
+    try:
+        assert len(pids) >= 6
+        _wait_dead(pids, "workers that double-forked into new sessions outlived their SIGKILLed kernel")
+        assert not [p for p in _daemon_pids(pids_file) if _alive(p)], "a worker started after the kernel died"
+    finally:
+        _kill_leftovers(_daemon_pids(pids_file))
+
+
+def test_double_forked_workers_die_when_the_session_stops(tmp_path):
+    from serverless_lab import mock_aws
+    from serverless_lab.fargate import default_network_configuration, wait_for_task
+
+    pids_file = tmp_path / "daemons"
+    try:
+        with mock_aws(extensions=["fargate"]) as aws:
+            ecs = aws.client("ecs")
+            ecs.create_cluster(clusterName="c")
+            ecs.register_task_definition(
+                family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                containerDefinitions=[{"name": "app", "image": "x", "command": ["python", "-c", DAEMONS],
+                                       "environment": [{"name": "DAEMON_PIDS", "value": str(pids_file)}]}])
+            arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
+                               networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+            wait_for_task("c", arn, status="RUNNING")
+            deadline = time.monotonic() + 20
+            while not aws.extension("fargate").output(arn):
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        pids = _daemon_pids(pids_file)
+        assert len(pids) >= 6
+        _wait_dead(pids, "workers that double-forked into new sessions outlived mock_aws().stop()")
+    finally:
+        _kill_leftovers(_daemon_pids(pids_file))
+
+
+FIRST_INSTANT = '''
+import os, signal, sys
+from serverless_lab.fargate.process import spawn
+path = sys.argv[1]
+# The first task of a fresh kernel (no watchdog yet) forks workers into new sessions at once;
+# the kernel dies the moment RunTask's process exists.
+spawn(["sh", "-c", f"setsid sleep 600 & echo $! >> {path}; setsid sleep 600 & echo $! >> {path}; wait"],
+      dict(os.environ), os.getcwd())
+os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+
+def test_a_task_is_owned_from_its_first_instant(tmp_path):
+    """The process does not run its command before the watchdog has it: a kernel killed right away leaves nothing."""
+    script, pids_file = tmp_path / "kernel.py", tmp_path / "workers"
+    script.write_text(textwrap.dedent(FIRST_INSTANT))
+    for _ in range(3):
+        pids_file.unlink(missing_ok=True)
+        kernel = subprocess.Popen([sys.executable, str(script), str(pids_file)])
+        assert kernel.wait(timeout=30) == -signal.SIGKILL
+        time.sleep(0.3)
+        pids = _daemon_pids(pids_file)
+        try:
+            _wait_dead(pids, "workers of a task whose kernel died as it started are still running")
+        finally:
+            _kill_leftovers(pids)
+
+
+def test_a_new_watchdog_takes_over_the_tasks_of_one_that_died():
+    from serverless_lab import mock_aws
+    from serverless_lab.fargate import default_network_configuration, wait_for_task
+    from serverless_lab.fargate.process import WATCHDOG
+
+    with mock_aws(extensions=["fargate"]) as aws:
+        ecs = aws.client("ecs")
+        ecs.create_cluster(clusterName="c")
+        code = ("import subprocess, sys, time\n"
+                "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
+                "print(g.pid, flush=True)\ntime.sleep(600)\n")
+        ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                                     containerDefinitions=[{"name": "app", "image": "x",
+                                                            "command": ["python", "-c", code]}])
+        arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
+                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+        wait_for_task("c", arn, status="RUNNING")
+        engine = aws.extension("fargate")
+        deadline = time.monotonic() + 20
+        while not engine.output(arn):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        grandchild = int(engine.output(arn)[0].split(": ", 1)[1])
+        dog = WATCHDOG.pid
+        assert dog is not None
+        psutil.Process(dog).kill()   # the watchdog dies (by accident, or a user's kill)
+        _wait_dead([dog], "the watchdog")
+        assert _alive(grandchild)
+    # stopping the session starts a new watchdog, which must learn the live task before killing it
+    _wait_dead([grandchild], "a task's worker outlived the session after its watchdog was replaced")
+
+
+def test_the_watchdog_never_stops_or_kills_a_process_it_does_not_own():
+    """A pid the watchdog was not told about (or was told about and already killed) may be reused by anyone."""
+    from serverless_lab.fargate.watchdog import Watchdog
+
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        dog = Watchdog()
+        dog.kill(stranger.pid)           # never watched
+        dog.watch(stranger.pid)
+        dog.roots[stranger.pid] = -1     # watched once, but the pid now belongs to another process
+        dog.kill(stranger.pid)
+        time.sleep(0.1)
+        assert psutil.Process(stranger.pid).status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE)
+    finally:
+        stranger.kill()
+        stranger.wait()

@@ -132,6 +132,39 @@ def test_delete_service_stops_its_tasks(aws):
     assert aws.extension("fargate").processes() == []
 
 
+def test_list_services_shows_active_services_only(aws):
+    """AWS: a deleted service leaves ListServices at once (DRAINING, then INACTIVE); DescribeServices still shows it."""
+    ecs, cluster, name = _service(aws, desired=1)
+    other = _name("svc")
+    family = ecs.list_task_definitions()["taskDefinitionArns"][0]
+    ecs.create_service(cluster=cluster, serviceName=other, taskDefinition=family, desiredCount=0,
+                       launchType="FARGATE", networkConfiguration=default_network_configuration())
+    wait_for_service(cluster, name)
+    listed = ecs.list_services(cluster=cluster)["serviceArns"]
+    assert sorted(a.rsplit("/", 1)[-1] for a in listed) == sorted([name, other])
+
+    ecs.delete_service(cluster=cluster, service=name, force=True)
+    assert ecs.describe_services(cluster=cluster, services=[name])["services"][0]["status"] == "DRAINING"
+    assert [a.rsplit("/", 1)[-1] for a in ecs.list_services(cluster=cluster)["serviceArns"]] == [other]
+    for arn in service_tasks(cluster, name, include_stopped=True):
+        wait_for_task(cluster, arn)
+    assert ecs.describe_services(cluster=cluster, services=[name])["services"][0]["status"] == "INACTIVE"
+    assert [a.rsplit("/", 1)[-1] for a in ecs.list_services(cluster=cluster)["serviceArns"]] == [other]
+    fargate = ecs.list_services(cluster=cluster, launchType="FARGATE")["serviceArns"]
+    assert [a.rsplit("/", 1)[-1] for a in fargate] == [other]
+
+    ecs.delete_service(cluster=cluster, service=other)  # no task to drain: INACTIVE at once
+    assert ecs.list_services(cluster=cluster)["serviceArns"] == []
+    assert ecs.describe_services(cluster=cluster, services=[other])["services"][0]["status"] == "INACTIVE"
+
+
+def test_list_services_does_not_mix_clusters_whose_names_end_alike(aws):
+    ecs, cluster, name = _service(aws, desired=0)
+    ecs.create_cluster(clusterName=cluster[-3:])  # "abc" must not list the services of "xyzabc"
+    assert ecs.list_services(cluster=cluster[-3:])["serviceArns"] == []
+    assert len(ecs.list_services(cluster=cluster)["serviceArns"]) == 1
+
+
 def test_service_needs_a_fargate_task_definition_and_network(aws):
     ecs, cluster, family = _cluster(aws)
     with pytest.raises(ClientError) as err:

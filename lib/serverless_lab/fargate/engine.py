@@ -59,6 +59,7 @@ TASK_RESOURCE_REQUIREMENTS = seam(
 DEFAULT_STOP_TIMEOUT_S = 30    # ECS: Fargate containers get 30 s between SIGTERM and SIGKILL by default
 MAX_STOP_TIMEOUT_S = 120       # ECS: the most a container may ask for on Fargate
 MAX_OUTPUT_LINES = 10_000      # lines kept in memory per task (all of them go to CloudWatch Logs)
+CLOCK_POLL_S = 0.01            # while a task process lives: how soon a jump of the lab clock reaches it
 
 
 @dataclass
@@ -176,6 +177,10 @@ class FargateEngine:
         self.clock_file = os.path.join(self.folder, "clock.json")
         self._publisher: threading.Thread | None = None
         self._publish_stop = threading.Event()
+        self._task_started = threading.Event()
+        self._published: tuple[float, float, float] | None = None
+        self._publish_lock = threading.Lock()   # the launcher and the publisher thread both write
+        self.clock_writes = 0   # how often the clock file was written (tests, benchmarks)
         # fn(run, event) (e.g. services.py): "running"; "stopping" (desired STOPPED); "signalled" (lastStatus
         # STOPPING: containers got SIGTERM); "stopped"
         self.listeners: list[Any] = []
@@ -254,21 +259,67 @@ class FargateEngine:
         self._patcher.replace(STOP_TASK, stop_task)
         self._patcher.replace(TASK_RESOURCE_REQUIREMENTS, staticmethod(requirements))
 
-    def _publish_clock(self) -> None:
-        """Write the lab clock where task processes read it (see :mod:`.taskclock`)."""
+    def _clock_anchor(self) -> tuple[float, float, float]:
+        """(lab time at monotonic 0, speed, uncertainty): what stays constant while the clock just runs.
+
+        The lab clock is linear between changes (``advance``, ``set_speed``): lab = anchor + speed x
+        monotonic. Reading ``now()`` between two monotonic readings bounds the error of the anchor.
+        """
+        speed = self.clock.speed
+        m0 = time.monotonic()
+        lab = self.clock.now()
+        m1 = time.monotonic()
+        return lab - speed * (m0 + m1) / 2, speed, speed * (m1 - m0) / 2
+
+    def _publish_clock(self, only_if_changed: bool = False) -> None:
+        """Write the lab clock where task processes read it (see :mod:`.taskclock`).
+
+        One line per change of the clock: the tasks extrapolate from it at ``speed`` (CLOCK_MONOTONIC
+        is the same in every process of the machine), so the file is not rewritten while the clock runs.
+        """
+        with self._publish_lock:
+            if not only_if_changed or self._clock_changed():
+                self._write_clock()
+
+    def _write_clock(self) -> None:
+        anchor = self._clock_anchor()
+        mono, wall = time.monotonic(), time.time()
+        lab = anchor[0] + anchor[1] * mono
         tmp = self.clock_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"lab": self.clock.now(), "wall": time.time(), "speed": self.clock.speed}, f)
+            json.dump({"lab": lab, "mono": mono, "wall": wall, "speed": anchor[1]}, f)
+        self.clock_writes += 1
+        # the modification time is the generation number: a reader's cache key that changes with every
+        # line, whatever the filesystem's time granularity or reuse of inode numbers
+        os.utime(tmp, (self.clock_writes, self.clock_writes))
         os.replace(tmp, self.clock_file)
+        self._published = anchor
+
+    def _clock_changed(self) -> bool:
+        if self._published is None:
+            return True
+        anchor, speed, error = self._clock_anchor()
+        old_anchor, old_speed, old_error = self._published
+        return speed != old_speed or abs(anchor - old_anchor) > error + old_error + 1e-6
+
+    def _tasks_alive(self) -> bool:
+        with self._lock:
+            return any(c.alive for r in self.runs.values() for c in r.containers)
 
     def _publish_loop(self) -> None:
+        # Nothing reads the clock file while no task process lives: sleep until one starts. While one
+        # does, look for a change of the clock (a fast-forward, a new speed) every CLOCK_POLL_S: a
+        # computation, not a write; the file is rewritten only when the clock jumped.
         while not self._publish_stop.is_set():
-            busy = bool(self.processes())
+            if not self._tasks_alive():
+                self._task_started.wait()
+                self._task_started.clear()
+                continue
             try:
-                self._publish_clock()
+                self._publish_clock(only_if_changed=True)
             except OSError:
                 pass
-            self._publish_stop.wait(0.01 if busy else 0.1)
+            self._publish_stop.wait(CLOCK_POLL_S)
 
     def stop(self) -> None:
         """Kill every task process group, stop the threads, undo the patches."""
@@ -295,6 +346,7 @@ class FargateEngine:
         if self._launcher is not None:
             self._launcher.join(timeout=5)
         self._publish_stop.set()
+        self._task_started.set()
         if self._publisher is not None:
             self._publisher.join(timeout=2)
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -487,6 +539,16 @@ class FargateEngine:
                 self._start_containers(run)
 
     def _start_containers(self, run: TaskRun) -> None:
+        try:  # the clock file is up to date before a process can read it
+            self._publish_clock(only_if_changed=True)
+        except OSError as exc:
+            log.warning("fargate: cannot write the lab clock file: %r", exc)
+        try:
+            self._start_processes(run)
+        finally:
+            self._task_started.set()
+
+    def _start_processes(self, run: TaskRun) -> None:
         for c in run.containers:
             try:
                 c.proc = spawn(c.argv or [], c.env, c.cwd)

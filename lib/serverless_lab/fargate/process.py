@@ -7,12 +7,11 @@ image's default ``CMD``/``ENTRYPOINT`` (here the container definition must give 
 isolation of CPU and memory (here the task may use more than its size; cost is still computed
 from the size) and a private network address.
 
-Every process gets its own process group (so a shell command's children are stopped with it)
-and, on Linux, ``PR_SET_PDEATHSIG`` = SIGKILL, so it dies with the kernel that started it
-even if that kernel is killed without cleaning up. The death signal reaches only that direct
-child, so each process is also registered with the kernel's :mod:`.watchdog`, which kills the
-whole tree (grandchildren included, even those that left the group) when the process is killed
-or the kernel dies.
+Every process gets its own session and process group (so a shell command's children are
+stopped with it), and on Linux it does not run its command before the kernel's :mod:`.watchdog`
+has registered it: from its first instruction, something kills it and everything it starts when
+the kernel dies, even by SIGKILL. It is a child subreaper, so its workers stay in its tree even if
+they double-fork into new sessions, and the watchdog kills the whole tree before the process.
 """
 
 from __future__ import annotations
@@ -20,16 +19,21 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
+from typing import Any
 
 PYTHON_NAMES = {"python", "python3", "/usr/bin/python", "/usr/bin/python3", "/usr/local/bin/python",
                 "/usr/local/bin/python3"}
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+WATCH_TIMEOUT_S = 10.0   # the longest a new task waits for the watchdog (its start-up included) to register it
 
 
 class CannotStartContainer(Exception):
@@ -71,14 +75,44 @@ def _load_prctl() -> object | None:
 _PRCTL = _load_prctl()
 
 
-def _die_with_parent_from(parent_pid: int):  # type: ignore[no-untyped-def]
+def _registered_child(parent_pid: int, hello_w: int, go_r: int):  # type: ignore[no-untyped-def]
     def preexec() -> None:
-        """Runs in the child between fork and exec: SIGKILL me when my parent dies."""
-        if _PRCTL is not None:
-            _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # type: ignore[operator]
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        """Runs in the child between fork and exec (after setsid): nothing of the task runs before the
+        watchdog owns it.
+
+        1. PR_SET_PDEATHSIG = SIGKILL: until the watchdog knows me, my parent's death kills me.
+        2. PR_SET_CHILD_SUBREAPER (kept across exec): a descendant whose parent exits is re-parented to
+           me, not to PID 1, so it stays in the tree the watchdog walks, whatever session it moved to.
+        3. Say my pid and block until the kernel answers: ``S`` once the watchdog has registered me,
+           ``K`` if there is no watchdog. With a watchdog, my parent's death *stops* me (SIGSTOP)
+           instead of killing me: frozen, I start nothing new and keep my descendants, until the
+           watchdog has killed the whole tree, then me.
+        """
+        prctl = _PRCTL
+        assert prctl is not None
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)  # type: ignore[operator]
+        if os.getppid() != parent_pid:
+            os._exit(137)
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # type: ignore[operator]
+        os.write(hello_w, b"%d\n" % os.getpid())
+        verdict = os.read(go_r, 1)
+        if verdict == b"S":
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGSTOP), 0, 0, 0)  # type: ignore[operator]
+        elif verdict != b"K":
+            os._exit(137)  # no answer: the kernel is gone
+        if os.getppid() != parent_pid:
             os._exit(137)
     return preexec
+
+
+def _read_line(fd: int) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(fd, 64)
+        if not chunk:
+            break
+        data += chunk
+    return data.strip()
 
 
 class _WatchdogClient:
@@ -88,30 +122,80 @@ class _WatchdogClient:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner = 0
+        self._replies = b""
+        self._roots: list[subprocess.Popen[bytes]] = []   # live task processes, told again to a new watchdog
 
     def _ensure(self) -> subprocess.Popen[bytes] | None:
         if self._proc is not None and self._owner == os.getpid() and self._proc.poll() is None:
             return self._proc
+        if self._owner != os.getpid():
+            self._roots = []   # a forked copy of a kernel: its parent's tasks are not its own
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "watchdog.py")
         try:
             self._proc = subprocess.Popen([sys.executable, "-I", script, str(os.getpid())], stdin=subprocess.PIPE,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                           start_new_session=True)
             self._owner = os.getpid()
+            self._replies = b""
         except OSError:
             self._proc = None
+            return None
+        # a new watchdog (the last one died): it must know the task processes still alive
+        self._roots = [p for p in self._roots if p.poll() is None]
+        for root in self._roots:
+            self._write(f"watch {root.pid}\n")
         return self._proc
+
+    def _write(self, line: str) -> bool:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return False
+        try:
+            proc.stdin.write(line.encode())
+            proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            self._proc = None
+            return False
 
     def send(self, command: str, pid: int) -> None:
         with self._lock:
+            if self._ensure() is not None:
+                self._write(f"{command} {pid}\n")
+
+    def watch(self, pid: int, timeout: float = WATCH_TIMEOUT_S) -> bool:
+        """Register a process and wait until the watchdog says it has it (False: no watchdog)."""
+        return self._request("register", pid, timeout)
+
+    def kill(self, pid: int, timeout: float = WATCH_TIMEOUT_S) -> bool:
+        """Have the watchdog kill a task process's whole tree, and wait until it has (False: no watchdog)."""
+        return self._request("reap", pid, timeout)
+
+    def _request(self, command: str, pid: int, timeout: float) -> bool:
+        with self._lock:
             proc = self._ensure()
-            if proc is None or proc.stdin is None:
-                return
-            try:
-                proc.stdin.write(f"{command} {pid}\n".encode())
-                proc.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                self._proc = None
+            if proc is None or proc.stdout is None or not self._write(f"{command} {pid}\n"):
+                return False
+            fd = proc.stdout.fileno()
+            deadline = time.monotonic() + timeout
+            want = f"ok {pid}".encode()
+            while True:
+                lines = self._replies.split(b"\n")
+                self._replies = lines.pop()
+                if want in lines:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    return False
+                chunk = os.read(fd, 4096)
+                if not chunk:  # the watchdog died
+                    self._proc = None
+                    return False
+                self._replies += chunk
+
+    def adopt(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._roots = [p for p in self._roots if p.poll() is None] + [proc]
 
     @property
     def pid(self) -> int | None:
@@ -122,24 +206,60 @@ WATCHDOG = _WatchdogClient()
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: str) -> subprocess.Popen[bytes]:
-    """Start a container process in its own process group, wired to die with this process.
+    """Start a container process in its own session and process group, owned by the watchdog from the start.
 
-    PR_SET_PDEATHSIG fires when the *thread* that forked exits, so callers spawn from a thread
-    that lives as long as the session (the engine's launcher thread). The watchdog learns the
-    new process so that its descendants die with it, and with the kernel.
+    On Linux the child does not exec the command before the watchdog has registered it (see
+    :func:`_registered_child`): there is no instant in which the task, or a process it starts, runs
+    without something that kills it when the kernel dies. PR_SET_PDEATHSIG fires when the *thread*
+    that forked exits, so callers spawn from a thread that lives as long as the session (the
+    engine's launcher thread).
     """
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=_die_with_parent_from(os.getpid()) if _PRCTL is not None else None)
-    WATCHDOG.send("watch", proc.pid)
+    common: dict[str, Any] = dict(env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, start_new_session=True)
+    if _PRCTL is None:  # no prctl (macOS): register after the fact
+        proc = subprocess.Popen(argv, **common)
+        WATCHDOG.send("watch", proc.pid)
+        WATCHDOG.adopt(proc)
+        return proc
+    hello_r, hello_w = os.pipe()   # child -> kernel: my pid
+    go_r, go_w = os.pipe()         # kernel -> child: S (watched: stop me if you die) or K (no watchdog)
+
+    def registrar() -> None:
+        # Runs while this thread is inside Popen (which waits for the exec the child is holding back).
+        verdict = b"K"
+        try:
+            line = _read_line(hello_r)
+            if line.isdigit() and WATCHDOG.watch(int(line)):
+                verdict = b"S"
+        finally:
+            try:
+                os.write(go_w, verdict)
+            except OSError:
+                pass
+
+    helper = threading.Thread(target=registrar, name="serverless-lab-fargate-register", daemon=True)
+    helper.start()
+    try:
+        proc = subprocess.Popen(argv, preexec_fn=_registered_child(os.getpid(), hello_w, go_r), **common)
+    except subprocess.SubprocessError as exc:  # the set-up before exec failed: the container cannot start
+        raise OSError(f"cannot start the container's process: {exc}") from exc
+    finally:
+        os.close(hello_w)   # a child that failed before saying its pid: the registrar reads end-of-file
+        helper.join(timeout=WATCH_TIMEOUT_S + 5)
+        for fd in (hello_r, go_r, go_w):
+            os.close(fd)
+    WATCHDOG.adopt(proc)
     return proc
 
 
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     """Send ``sig`` to the process's whole group (ignore it if already gone).
 
-    SIGKILL also goes through the watchdog, which kills descendants that left the group.
+    SIGKILL goes to the watchdog first, which stops the process, kills every descendant (those
+    that left the group included) while the process still holds them, then the process; the
+    group is killed here too, in case there is no watchdog.
     """
+    reaped = sig == 9 and proc.poll() is None and WATCHDOG.kill(proc.pid)
     try:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -147,8 +267,8 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             proc.send_signal(sig)
         except (ProcessLookupError, OSError):
             pass
-    if sig == 9:
-        WATCHDOG.send("kill", proc.pid)
+    if sig == 9 and not reaped:
+        WATCHDOG.send("kill", proc.pid)  # what the process left behind if it had already exited
 
 
 def exit_code(returncode: int) -> int:

@@ -13,6 +13,8 @@ has a scheduler, as on AWS (Amazon ECS Developer Guide, "Amazon ECS services"):
   and the service is ``DRAINING`` until every task is STOPPING or STOPPED, then ``INACTIVE``;
 * ``runningCount``/``pendingCount`` and the deployment's counts follow the tasks, and
   "has reached a steady state." is written once the running tasks match the desired count;
+* ListServices lists only ACTIVE services (DescribeServices still shows DRAINING and INACTIVE
+  ones, as AWS does; see DeleteService in the Amazon ECS API Reference);
 * ListTasks(serviceName=...) lists the service's tasks (moto ignores that filter), and ListTasks
   lists only tasks whose desired status is RUNNING unless ``desiredStatus`` says otherwise (as AWS).
 
@@ -53,6 +55,10 @@ UPDATE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.update_service
 DELETE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.delete_service", extension="fargate", lazy=True,
                       why="deleting a Fargate service stops its tasks; as on AWS it is DRAINING until they are STOPPING "
                           "or STOPPED, then INACTIVE (moto marks it INACTIVE at once)")
+LIST_SERVICES = seam("moto.ecs.models:EC2ContainerServiceBackend.list_services", extension="fargate", lazy=True,
+                     why="AWS lists only ACTIVE services (a deleted one is DRAINING, then INACTIVE: DescribeServices "
+                         "still shows it, ListServices does not); moto lists every service it keeps, and a cluster "
+                         "named c also lists the services of cluster abc")
 LIST_TASKS = seam("moto.ecs.models:EC2ContainerServiceBackend.list_tasks", extension="fargate", lazy=True,
                   why="moto ignores ListTasks(serviceName=...) and lists stopped tasks by default; the course filters on "
                       "the service's group and, as AWS does, on desiredStatus RUNNING unless asked otherwise")
@@ -151,6 +157,16 @@ class ServiceScheduler:
                 sched._reconcile(state)
             return result
 
+        list_services = LIST_SERVICES.current()
+
+        def list_active_services(backend: Any, cluster_str: str, *args: Any, **kwargs: Any) -> Any:
+            # Every service, not only Fargate ones: ListServices behaves so whatever the launch type.
+            arns = list_services(backend, cluster_str, *args, **kwargs)
+            cluster = backend._get_cluster(cluster_str).name
+            active = {svc.arn for key, svc in backend.services.items()
+                      if key.split(":", 1)[0] == cluster and svc.status == "ACTIVE"}
+            return [arn for arn in arns if arn in active]
+
         list_tasks = LIST_TASKS.current()
 
         def list_tasks_filtered(backend: Any, *args: Any, **kwargs: Any) -> Any:
@@ -167,6 +183,7 @@ class ServiceScheduler:
         self._patcher.replace(CREATE_SERVICE, create_service)
         self._patcher.replace(UPDATE_SERVICE, update_service)
         self._patcher.replace(DELETE_SERVICE, delete_service)
+        self._patcher.replace(LIST_SERVICES, list_active_services)
         self._patcher.replace(LIST_TASKS, list_tasks_filtered)
 
     # -- the moto side --------------------------------------------------------------------------
