@@ -158,6 +158,35 @@ def score_run(src: SourceLab, nb: nbformat.NotebookNode, run, timeout: int) -> l
 _EXPORTER = None
 
 
+def _memo(fn, size: int = 8192):  # noqa: ANN001, ANN202
+    """A pure one-argument filter, remembered by its input.
+
+    Sanitising HTML (bleach) is most of what rendering feedback costs, and most cells are the
+    same for every student (markdown, test cells, guided code): the warm worker renders each
+    lab's source once (`warm_feedback`), so its children only sanitise what a student wrote.
+    """
+    cache: dict[str, object] = {}
+
+    def remembered(text, *args, **kwargs):  # noqa: ANN001, ANN202
+        if args or kwargs or not isinstance(text, str):
+            return fn(text, *args, **kwargs)
+        if text not in cache:
+            if len(cache) >= size:
+                return fn(text)
+            cache[text] = fn(text)
+        return cache[text]
+
+    return remembered
+
+
+def warm_feedback(root: Path, lab: str) -> None:
+    """Render a lab's source notebook once (in the warm worker, before it forks a job)."""
+    try:
+        html_exporter().from_notebook_node(source_lab(root, lab).nb)
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
+
+
 def html_exporter():  # noqa: ANN201
     """One HTMLExporter per process (its templates load once; the warm worker makes it before forking)."""
     global _EXPORTER
@@ -165,7 +194,13 @@ def html_exporter():  # noqa: ANN201
         from nbconvert import HTMLExporter
 
         _EXPORTER = HTMLExporter()
-        _EXPORTER.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm")]))
+        clean = dict(_EXPORTER.default_filters())["clean_html"]
+        _EXPORTER.filters = dict(_EXPORTER.filters, clean_html=_memo(clean))
+        # a code cell with an output, as a kernel reports them: loads the IPython lexer and the sanitizer too
+        code = nbformat.v4.new_code_cell("print('warm')", outputs=[nbformat.v4.new_output("stream", text="warm\n")])
+        warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("**warm**"), code])
+        warm.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+        _EXPORTER.from_notebook_node(warm)
     return _EXPORTER
 
 

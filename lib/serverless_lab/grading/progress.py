@@ -18,7 +18,7 @@ import nbformat
 
 from .check import make_job
 from .course import course_root, lab_names
-from .jobs import ExerciseResult, JobResult
+from .jobs import ExerciseResult
 from .source import source_lab
 
 CACHE_VERSION = "1"

@@ -114,6 +114,13 @@ def _make_client_class():
         def _started(self, cell: NotebookNode, cell_index: int) -> None:
             self.current = cell_index
 
+        def create_kernel_manager(self):  # noqa: ANN202 - nbclient's signature
+            km = super().create_kernel_manager()
+            from . import kernel_zygote
+
+            kernel_zygote.attach(km)   # a warm kernel forked per notebook, when the worker has a zygote
+            return km
+
         def kernel_pid(self) -> int | None:
             prov = getattr(self.km, "provisioner", None)
             return getattr(prov, "pid", None) or getattr(getattr(prov, "process", None), "pid", None)
@@ -249,12 +256,15 @@ def make_subreaper() -> None:
             pass
 
 
-def end_children() -> int:
-    """Kill every process this (dedicated worker) process still has below it; return how many."""
+def end_children(spare: int | None = None) -> int:
+    """Kill every process this (dedicated worker) process still has below it; return how many.
+
+    `spare`: one descendant to keep (the warm kernel zygote); what runs below it is killed.
+    """
     import psutil
 
     try:
-        kids = psutil.Process().children(recursive=True)
+        kids = [p for p in psutil.Process().children(recursive=True) if p.pid != spare]
     except psutil.Error:
         return 0
     for proc in kids:

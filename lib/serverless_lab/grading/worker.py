@@ -11,6 +11,7 @@ result (the parent checks a per-job token), not run code in the grader.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import subprocess
@@ -233,15 +234,32 @@ def _child(job: Job, token: str, out_fd: int) -> None:
 
 
 def serve() -> int:
-    """The zygote: import once, then fork one child per job line on stdin."""
+    """The zygote: import once, then fork one child per job line on stdin.
+
+    First of all, before any job (and its token) is read, it forks the kernel zygote
+    (kernel_zygote.py) that gives each job a warm kernel.
+    """
+    from . import kernel_zygote
+    from .sandbox import kernel_env
+
+    env = kernel_env()
+    env.pop(_TOKEN_ENV, None)
+    kernel_zygote.start(env)
     import nbclient  # noqa: F401 - imported before forking, so children start warm
     import nbconvert  # noqa: F401
     import nbgrader.utils  # noqa: F401
 
     from .jobs import html_exporter
-    from .source import source_lab  # noqa: F401
+    from .source import source_lab
 
     html_exporter()
+    try:  # what each job would otherwise look up (and import: ipykernel, IPython) on its own
+        import psutil  # noqa: F401 - end_children
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        KernelSpecManager().get_kernel_spec("python3")
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
     try:  # nbgrader's ClearHiddenTests with the course's configuration, loaded once before forking
         from .course import course_root
         from .nbgrader_steps import clear_hidden_tests
@@ -253,21 +271,37 @@ def serve() -> int:
     out_fd = os.dup(1)
     os.dup2(2, 1)
     make_subreaper()
+    from pathlib import Path
+
+    from .jobs import warm_feedback
+    warmed: set[str] = set()
     for line in sys.stdin:
         try:
             msg = json.loads(line)
             token, job = msg["token"], job_from_json(msg["job"])
         except (ValueError, KeyError, TypeError):
             continue
+        if job.lab and job.lab not in warmed:
+            warmed.add(job.lab)
+            try:
+                source_lab(Path(job.root), job.lab)   # parsed once here, not in every child
+                warm_feedback(Path(job.root), job.lab)
+            except Exception:  # noqa: BLE001 - the child reports an unknown lab
+                pass
         os.set_inheritable(out_fd, False)
+        gc.freeze()   # the warm heap is never collected in a child: no copy-on-write of all of it
         pid = os.fork()
         if pid == 0:
             _child(job, token, os.dup(out_fd))
         _, status = os.waitpid(pid, 0)
-        end_children()
+        end_children(spare=kernel_zygote.pid())   # the job's kernel and all it started; not the zygote
+        if kernel_zygote.pid() is not None and not kernel_zygote.alive():
+            kernel_zygote.stop()   # killed by a submission: later jobs get ordinary kernels
         if status != 0:  # the child died before writing its result
             os.write(out_fd, ("\n" + json.dumps({"token": token, "error":
                      f"the grading process for this submission died (status {status}); scored 0"}) + "\n").encode())
+    end_children(spare=kernel_zygote.pid())
+    kernel_zygote.stop()
     return 0
 
 
