@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import LabError
-from . import hosts
+from . import hosts, request_costs
 from .patching import Patcher, seam
 
 if TYPE_CHECKING:
@@ -146,6 +146,7 @@ class Extensions:
         opts = set(self.session.options)
         try:
             hosts.install(self._patcher)   # hosts botocore uses that moto's routes lack
+            request_costs.install(self._patcher)   # per-request work moto repeats, done once
             for ext in self.selected:
                 if not ext.activate_on or opts & set(ext.options):
                     self.activate(ext.name)
