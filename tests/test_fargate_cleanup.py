@@ -74,28 +74,34 @@ def test_grandchildren_die_with_a_sigkilled_kernel(tmp_path):
     _wait_dead(pids, "task processes outlived their SIGKILLed kernel")
 
 
-def test_grandchildren_die_when_the_session_stops():
-    from serverless_lab import mock_aws
+def _task_with_a_detached_grandchild(aws) -> tuple[str, int]:
+    """Run a task whose process starts a grandchild in a new session; return (task ARN, its pid)."""
     from serverless_lab.fargate import default_network_configuration, wait_for_task
 
+    ecs = aws.client("ecs")
+    ecs.create_cluster(clusterName="c")
+    code = ("import subprocess, sys, time\n"
+            "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
+            "print(g.pid, flush=True)\ntime.sleep(600)\n")
+    ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                                 containerDefinitions=[{"name": "app", "image": "x",
+                                                        "command": ["python", "-c", code]}])
+    arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
+                       networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+    wait_for_task("c", arn, status="RUNNING")
+    engine = aws.extension("fargate")
+    deadline = time.monotonic() + 20
+    while not engine.output(arn):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return arn, int(engine.output(arn)[0].split(": ", 1)[1])
+
+
+def test_grandchildren_die_when_the_session_stops():
+    from serverless_lab import mock_aws
+
     with mock_aws(extensions=["fargate"]) as aws:
-        ecs = aws.client("ecs")
-        ecs.create_cluster(clusterName="c")
-        code = ("import subprocess, sys, time\n"
-                "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
-                "print(g.pid, flush=True)\ntime.sleep(600)\n")
-        ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-                                     containerDefinitions=[{"name": "app", "image": "x",
-                                                            "command": ["python", "-c", code]}])
-        arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
-                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
-        wait_for_task("c", arn, status="RUNNING")
-        engine = aws.extension("fargate")
-        deadline = time.monotonic() + 20
-        while not engine.output(arn):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        grandchild = int(engine.output(arn)[0].split(": ", 1)[1])
+        _, grandchild = _task_with_a_detached_grandchild(aws)
         time.sleep(0.6)
         assert _alive(grandchild)
     _wait_dead([grandchild], "a grandchild that left the task's process group outlived mock_aws().stop()")
@@ -260,27 +266,10 @@ def test_a_task_is_owned_from_its_first_instant(tmp_path):
 
 def test_a_new_watchdog_takes_over_the_tasks_of_one_that_died():
     from serverless_lab import mock_aws
-    from serverless_lab.fargate import default_network_configuration, wait_for_task
     from serverless_lab.fargate.process import WATCHDOG
 
     with mock_aws(extensions=["fargate"]) as aws:
-        ecs = aws.client("ecs")
-        ecs.create_cluster(clusterName="c")
-        code = ("import subprocess, sys, time\n"
-                "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
-                "print(g.pid, flush=True)\ntime.sleep(600)\n")
-        ecs.register_task_definition(family="f", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-                                     containerDefinitions=[{"name": "app", "image": "x",
-                                                            "command": ["python", "-c", code]}])
-        arn = ecs.run_task(cluster="c", taskDefinition="f", launchType="FARGATE",
-                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
-        wait_for_task("c", arn, status="RUNNING")
-        engine = aws.extension("fargate")
-        deadline = time.monotonic() + 20
-        while not engine.output(arn):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        grandchild = int(engine.output(arn)[0].split(": ", 1)[1])
+        _, grandchild = _task_with_a_detached_grandchild(aws)
         dog = WATCHDOG.pid
         assert dog is not None
         psutil.Process(dog).kill()   # the watchdog dies (by accident, or a user's kill)
