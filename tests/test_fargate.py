@@ -434,3 +434,21 @@ def test_tasks_see_the_lab_clock_without_the_clock_file_being_rewritten(aws):
     assert key() != before
     aws.clock.set_speed(60)  # a minute per second: the tasks' clock runs as fast
     assert max(lag_after(aws.clock.now())) < 10
+
+
+def test_a_small_jump_is_published_even_when_reading_the_clock_was_slow(aws, monkeypatch):
+    """On a busy machine the engine's thread can be paused between two readings of the time; no jump of
+    the lab clock may hide in that uncertainty (a task then slept through a fast-forward and was killed)."""
+    import serverless_lab.fargate.engine as engine_module
+
+    engine = aws.extension("fargate")
+    engine._publish_clock()
+    real = time.monotonic
+    calls = iter(range(10_000))
+
+    def paused(*_a):                       # each reading 2 s after the last: a thread that was preempted
+        return real() + 2.0 * next(calls)
+
+    monkeypatch.setattr(engine_module.time, "monotonic", paused)
+    aws.clock.advance(0.5)
+    assert engine._clock_changed(), "a 0.5 s fast-forward went unpublished"

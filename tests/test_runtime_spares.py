@@ -103,7 +103,7 @@ def test_a_cold_start_binds_a_spare_and_init_starts_there(aws, unique):
 def test_a_burst_takes_spares_and_the_next_one_finds_as_many(aws, unique, tmp_path, monkeypatch):
     from serverless_lab.runtime import zygote
 
-    monkeypatch.setattr(zygote, "SPARES_QUIET_S", 2.0)   # a loaded machine spreads the burst out
+    monkeypatch.setattr(zygote, "SPARES_QUIET_S", 5.0)   # a loaded machine spreads the burst out
     rt = aws.extension("lambda")
     lam = boto3.client("lambda", config=NO_RETRY)
     name = unique("burst")
@@ -116,7 +116,7 @@ def test_a_burst_takes_spares_and_the_next_one_finds_as_many(aws, unique, tmp_pa
     recs = rt.trace.filter(function_name=name).records()
     assert len(recs) == n and all(r.cold for r in recs) and len(set(pids)) == n
     # once the burst is over, spares are forked again: as many as that burst took
-    wait_for_spares(rt, n)
+    wait_for_spares(rt, n, timeout=60.0)
 
 
 def test_a_spare_killed_from_outside_is_skipped(aws, unique):

@@ -56,6 +56,12 @@ class LabClock:
     def speed(self) -> float:
         return self._speed
 
+    def anchor(self) -> tuple[float, float]:
+        """``(a, speed)`` with virtual time = a + speed × ``time.monotonic()`` until the next
+        ``advance`` or ``set_speed``: exact, for processes that extrapolate the clock (Fargate tasks)."""
+        with self._lock:
+            return self._virtual0 - self._real0 * self._speed, self._speed
+
     def set_speed(self, speed: float) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")

@@ -168,8 +168,14 @@ class _WatchdogClient:
         return self._request("register", pid, timeout)
 
     def kill(self, pid: int, timeout: float = WATCH_TIMEOUT_S) -> bool:
-        """Have the watchdog kill a task process's whole tree, and wait until it has (False: no watchdog)."""
-        return self._request("reap", pid, timeout)
+        """Have the watchdog kill a task process's whole tree, and wait until it has (False: no watchdog).
+
+        Asked twice if the first watchdog fails to answer (it died, or a replacement started on a
+        busy machine lost its pipe): the second request starts a new one, told of every live task."""
+        deadline = time.monotonic() + timeout
+        if self._request("reap", pid, timeout):
+            return True
+        return self._request("reap", pid, max(1.0, deadline - time.monotonic()))
 
     def _request(self, command: str, pid: int, timeout: float) -> bool:
         with self._lock:
