@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import nbformat
 import pytest
@@ -58,7 +59,11 @@ def runs():
         first = zygote.run(_job("first", probe, {"helper_mod.py": b"VALUE = 1\n"}))
         second = zygote.run(_job("second", probe, {"helper_mod.py": b"VALUE = 2\n"}))
         left = zygote.run(_job("daemon", daemon))
-        leftovers = processes_with(tag)
+        # the result is sent when the job ends; the worker then kills what the job left (before it
+        # reads the next job), so give that clean-up a moment on a busy machine
+        deadline = time.monotonic() + 15
+        while (leftovers := processes_with(tag)) and time.monotonic() < deadline:
+            time.sleep(0.1)
         killed = zygote.run(_job("killer", killer))
         after = zygote.run(_job("after", probe, {"helper_mod.py": b"VALUE = 3\n"}))
     finally:

@@ -263,14 +263,32 @@ def end_children(spare: int | None = None) -> int:
     """
     import psutil
 
-    try:
-        kids = [p for p in psutil.Process().children(recursive=True) if p.pid != spare]
-    except psutil.Error:
-        return 0
-    for proc in kids:
+    def alive_below() -> list:
         try:
-            proc.kill()
+            kids = [p for p in psutil.Process().children(recursive=True) if p.pid != spare]
         except psutil.Error:
-            pass
-    psutil.wait_procs(kids, timeout=5)
-    return len(kids)
+            return []
+        out = []
+        for proc in kids:
+            try:
+                if proc.status() != psutil.STATUS_ZOMBIE:   # a zombie has exited; its parent reaps it
+                    out.append(proc)
+            except psutil.Error:
+                pass
+        return out
+
+    # A process can fork between the listing and the kill (a daemon's double fork on a busy
+    # machine): its child is adopted by a subreaper below us, so list and kill again until none is left.
+    total = 0
+    for _round in range(20):
+        kids = alive_below()
+        if not kids:
+            break
+        for proc in kids:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(kids, timeout=5)
+        total += len(kids)
+    return total
