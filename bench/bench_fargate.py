@@ -5,6 +5,10 @@ Figures (AWS time passes on the lab clock and is fast-forwarded):
   steady again (a replacement started, through ~35 s of simulated start-up, RUNNING) — target ≤ 1 s;
 * a state machine whose one state is ``arn:aws:states:::ecs:runTask.sync``, from StartExecution to
   SUCCEEDED, against RunTask → STOPPED with ``wait_for_task`` alone — target ≤ 2×;
+* boto3's own ECS waiters (their ``Delay`` is lab time, fast-forwarded; lib/serverless_lab/fargate/waiters.py):
+  RunTask → ``tasks_stopped`` with botocore's defaults (6 s × 100) against RunTask → ``wait_for_task``
+  — target ≤ 2×; CreateService (2 tasks) → ``services_stable`` (15 s × 40) — target ≤ 1 s. Without the
+  course's waiter clock the first would take ~50 s of real time, the second ~45 s;
 * the kernel's CPU while nothing happens, with the Fargate extension active: with no task, and with
   one task alive that sleeps (the lab clock is published to tasks only when it jumps) — targets
   ≤ 0.2 % and ≤ 2 % of one core.
@@ -17,6 +21,7 @@ import json
 import os
 import statistics
 import time
+import uuid
 
 from bench.common import Figure
 
@@ -81,7 +86,36 @@ def run() -> list[Figure]:
         figures.append(Figure("fargate: RunTask -> STOPPED alone (wait_for_task)", base * 1000, "ms", "", None))
         figures.append(Figure("fargate: ecs:runTask.sync state machine -> SUCCEEDED", t * 1000, "ms",
                               f"<= 2x RunTask ({2 * base * 1000:.0f} ms)", t <= 2 * base))
+        figures += _waiters(ecs, net, base)
     figures += _idle_cpu()
+    return figures
+
+
+def _waiters(ecs, net: dict, base: float) -> list[Figure]:
+    """boto3's tasks_stopped against ``base`` (RunTask -> STOPPED with wait_for_task); services_stable."""
+    stopped = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        arn = ecs.run_task(cluster="bench", taskDefinition="job", launchType="FARGATE",
+                           networkConfiguration=net)["tasks"][0]["taskArn"]
+        ecs.get_waiter("tasks_stopped").wait(cluster="bench", tasks=[arn])
+        stopped.append(time.perf_counter() - t0)
+    t = _median(stopped)
+    figures = [Figure("fargate: RunTask -> STOPPED (boto3 tasks_stopped waiter)", t * 1000, "ms",
+                      f"<= 2x wait_for_task ({2 * base * 1000:.0f} ms)", t <= 2 * base)]
+    stable = []
+    for _ in range(3):
+        name = f"web-{uuid.uuid4().hex[:6]}"
+        t0 = time.perf_counter()
+        ecs.create_service(cluster="bench", serviceName=name, taskDefinition="web", desiredCount=2,
+                           launchType="FARGATE", networkConfiguration=net)
+        ecs.get_waiter("services_stable").wait(cluster="bench", services=[name])
+        stable.append(time.perf_counter() - t0)
+        ecs.delete_service(cluster="bench", service=name, force=True)
+        ecs.get_waiter("services_inactive").wait(cluster="bench", services=[name])
+    t = _median(stable)
+    figures.append(Figure("fargate: CreateService(2) -> services_stable waiter", t * 1000, "ms", "<= 1000 ms",
+                          t <= 1.0))
     return figures
 
 

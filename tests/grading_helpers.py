@@ -85,6 +85,13 @@ def processes_with(tag: str) -> list[int]:
     return [p for p in found if p != os.getpid()]
 
 
+def grade_wrong_designs(lab: str, wrong: dict[str, tuple], folder: Path) -> dict:
+    """Grade one student whose every named solution cell holds its wrong answer (``{solution_id: (code,
+    tests it must fail)}``, as the wrong-design test files declare them); {test grade_id: ExerciseResult}."""
+    answers = {solution_id: code for solution_id, (code, _tests) in wrong.items()}
+    return grade_answers(lab, {"wrong-designs": answers}, folder)["wrong-designs"]
+
+
 def grade_answers(lab: str, students: dict[str, dict[str, str]], folder: Path,
                   workers: int = 1) -> dict[str, dict]:
     """Grade, with the hidden tests, one copy of ``lab``'s solution per student in which each named solution

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading_helpers import grade_answers
+from grading_helpers import grade_wrong_designs
 
 pytestmark = pytest.mark.notebook
 LAB = "lab06-step-functions"
@@ -127,8 +127,7 @@ WRONG = {"lab06_router": (ROUTER_IN_CODE, ["lab06_router_test"]),
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    wrong = {solution_id: code for solution_id, (code, _tests) in WRONG.items()}
-    return grade_answers(LAB, {"wrong-designs": wrong}, tmp_path_factory.mktemp("grading"))["wrong-designs"]
+    return grade_wrong_designs(LAB, WRONG, tmp_path_factory.mktemp("grading"))
 
 
 @pytest.mark.parametrize("test_id", [t for _c, tests in WRONG.values() for t in tests])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading_helpers import grade_answers
+from grading_helpers import grade_wrong_designs
 
 pytestmark = pytest.mark.notebook
 LAB = "lab09-aurora-serverless"
@@ -71,8 +71,7 @@ WRONG = {"lab09_orders_of": (FORMATTED_SQL, "lab09_orders_of_test"),
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    wrong = {solution_id: code for solution_id, (code, _test) in WRONG.items()}
-    return grade_answers(LAB, {"wrong-designs": wrong}, tmp_path_factory.mktemp("grading"))["wrong-designs"]
+    return grade_wrong_designs(LAB, WRONG, tmp_path_factory.mktemp("grading"))
 
 
 @pytest.mark.parametrize("solution_id", list(WRONG))

@@ -83,10 +83,9 @@ def start_sync_execution(response: Any) -> Any:
     machine = backend.describe_state_machine(arn)       # StateMachineDoesNotExist as moto answers it
     if getattr(machine, "type", "STANDARD") != "EXPRESS":      # moto keeps the type in .type
         raise _error("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
-    try:
-        json.loads(execution_input)
-    except ValueError as exc:
-        raise _error("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
+    from . import _check_input
+
+    _check_input(execution_input)                      # InvalidExecutionInput, as StartExecution answers it
     if not re.fullmatch(r"[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}", name):
         raise _error("InvalidName", f"Invalid Name: '{name}'")
     execution = SyncExecution(
