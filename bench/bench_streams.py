@@ -1,4 +1,4 @@
-"""Speed of the DynamoDB Streams → Lambda path (integrations/dynamodb_streams.py).
+"""Speed of the DynamoDB Streams → Lambda path (integrations/dynamodbstreams/mappings.py).
 
 - A PutItem on a table whose stream has a mapping but nothing to deliver costs what a PutItem on a
   table without a stream costs, plus a lock and a log append: target <= 1.3x.

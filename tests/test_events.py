@@ -1,4 +1,4 @@
-"""serverless_lab.events: sample events in AWS's documented shapes, consistent with moto."""
+"""serverless_lab.sample_events (formerly events): sample events in AWS's shapes, consistent with moto."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from types import SimpleNamespace
 
-from serverless_lab import events
+from serverless_lab import sample_events as events
 
 ISO_MS = "%Y-%m-%dT%H:%M:%S.%fZ"
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -235,3 +235,13 @@ def test_dynamodb_stream_binary_is_base64_as_streams_deliver_it():
     assert image["blob"] == {"B": base64.b64encode(b"\x00\xff").decode()}
     assert image["set"] == {"BS": [base64.b64encode(b"x").decode()]}
     json.dumps(ev)
+
+
+def test_the_old_module_name_keeps_working():
+    """Labs written before the rename import ``serverless_lab.events`` (README.md, lab03/lab04)."""
+    import serverless_lab.events as old
+    from serverless_lab.events import dynamodb_stream, s3_put
+
+    assert s3_put is events.s3_put and dynamodb_stream is events.dynamodb_stream
+    assert old.__all__ == events.__all__ and all(getattr(old, n) is getattr(events, n) for n in events.__all__)
+    assert s3_put("b", "k")["Records"][0]["s3"]["object"]["key"] == "k"

@@ -19,7 +19,7 @@ from moto.awslambda.models import LambdaFunction
 
 from lambda_helpers import runtime_available
 from serverless_lab.integrations import matches, parse_schedule, target_input
-from serverless_lab.integrations.schedules import ScheduleExpressionError
+from serverless_lab.integrations.eventbridge.schedule_expressions import ScheduleExpressionError
 from serverless_lab.packaging import lambda_role, zip_code
 
 REGION = "us-east-1"

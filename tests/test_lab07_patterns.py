@@ -1,6 +1,6 @@
 """Event patterns that are not valid get EventBridge's error, never a traceback from inside moto.
 
-``serverless_lab.integrations.pattern_rules`` validates patterns at PutRule and TestEventPattern
+``serverless_lab.integrations.eventbridge.pattern_rules`` validates patterns at PutRule and TestEventPattern
 with the reasons EventBridge gives, and answers TestEventPattern with moto's matcher (lab 07).
 """
 
@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from serverless_lab.integrations.pattern_rules import PatternError, validate_event_pattern
+from serverless_lab.integrations.eventbridge.pattern_rules import PatternError, validate_event_pattern
 
 REGION = "us-east-1"
 EVENT = {"id": "1", "account": "123456789012", "source": "lab.iot", "time": "2026-11-30T10:00:00Z",

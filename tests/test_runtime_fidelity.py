@@ -92,7 +92,7 @@ def test_powertools_parser_runs_from_a_layer(aws, unique):
         def handler(event, context):
             return [r.body for r in event.Records]
     """, Layers=[layer])
-    from serverless_lab import events
+    from serverless_lab import sample_events as events
 
     assert invoke(lam, name, events.sqs("a", "b"))["body"] == ["a", "b"]
     without = unique("nolayer")

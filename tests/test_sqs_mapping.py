@@ -1,4 +1,4 @@
-"""The SQS event source mapping (serverless_lab.integrations.sqs_mapping) with AWS's semantics.
+"""The SQS event source mapping (serverless_lab.integrations.sqs.mappings) with AWS's semantics.
 
 Most tests run real handlers through the local runtime (module-scoped world, one function per
 test); the validation tests need no handler at all.
@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambda_helpers import create, runtime_available
-from serverless_lab.integrations.sqs_mapping import failed_ids
+from serverless_lab.integrations.sqs.mappings import failed_ids
 
 REGION = "us-east-1"
 

@@ -18,15 +18,11 @@ from __future__ import annotations
 import importlib
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import LabError
 from . import hosts, request_costs
 from .patching import Patcher, seam
-
-if TYPE_CHECKING:
-    from .session import MockSession
-
 
 GET_BACKEND = seam(
     "moto.backends:get_backend", extension="session",
@@ -36,6 +32,16 @@ GET_BACKEND = seam(
 
 class ExtensionHandle(Protocol):
     def stop(self) -> None: ...
+
+
+class ExtensionHost(Protocol):
+    """What this module needs of a session (``cloud.session.MockSession`` is one): its options.
+
+    A protocol rather than an import keeps the dependency one way (session → extensions); each
+    extension's ``activate`` receives the real session.
+    """
+
+    options: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def _import(ext: Extension) -> Any | None:
 class Extensions:
     """The extensions of one session: pending until used, then active until ``stop_all``."""
 
-    def __init__(self, session: MockSession, names: list[str] | None) -> None:
+    def __init__(self, session: ExtensionHost, names: list[str] | None) -> None:
         self.session = session
         self.selected = [REGISTRY[n] for n in (list(REGISTRY) if names is None else names)]
         self.handles: dict[str, ExtensionHandle] = {}

@@ -1,6 +1,10 @@
 """What moto stores but does not run: API Gateway → Lambda proxies, EventBridge → Lambda,
-the SQS and DynamoDB stream event source mappings with AWS's semantics (``sqs_mapping``,
-``dynamodb_streams``), event pattern validation.
+the SQS and DynamoDB stream event source mappings with AWS's semantics, event pattern validation.
+
+One package per service, as moto lays out its services: ``apigateway/``, ``eventbridge/``,
+``scheduler/``, ``sqs/``, ``dynamodbstreams/``; each holds what it models and, in ``seams.py``,
+how it plugs into moto. ``invoke`` is the one shared part (invoking a function). This module is
+the extension: it starts and stops them together.
 
 ``mock_aws()`` activates this extension after moto and the shared endpoint are up; a lab
 reaches it as ``aws.extension("integrations")``::
@@ -22,28 +26,24 @@ execute-api hook, cancels the schedules and closes the local server.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..cloud.patching import Patcher, seam
-from . import moto_fixes, pattern_rules
+from ..cloud.patching import Patcher
 from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
-from .dynamodb_streams import StreamBatch, StreamMappings
-from .eventbridge import Delivery, EventBridgeIntegration
-from .http_gateway import ExecuteApiHook, LocalGatewayServer
-from .patterns import matches, target_input
-from .scheduler import SchedulerIntegration
-from .schedules import ScheduleExpressionError, parse_schedule
-from .sqs_mapping import SqsBatch, SqsMappings
+from .apigateway import seams as apigateway_seams
+from .apigateway.http_gateway import ExecuteApiHook, LocalGatewayServer
+from .dynamodbstreams.mappings import StreamBatch, StreamMappings
+from .eventbridge import seams as eventbridge_seams
+from .eventbridge.patterns import matches, target_input
+from .eventbridge.rules import Delivery, EventBridgeIntegration
+from .eventbridge.schedule_expressions import ScheduleExpressionError, parse_schedule
+from .scheduler.firing import SchedulerIntegration
+from .sqs.mappings import SqsBatch, SqsMappings
 
 if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 log = logging.getLogger(__name__)
-
-INTEGRATION_MOCKS = seam(
-    "moto.apigateway.models:RestAPI.update_integration_mocks", extension="integrations",
-    why="moto registers exact-path callbacks per stage that know no Lambda proxy; the execute-api hook "
-        "covers every URL, so moto's are switched off while the integrations run")
 
 __all__ = ["activate", "IntegrationsHandle", "ApiGateway", "GatewayRequest", "GatewayResponse",
            "Delivery", "matches", "target_input", "parse_schedule", "ScheduleExpressionError",
@@ -63,22 +63,17 @@ class IntegrationsHandle:
         self.eventbridge = EventBridgeIntegration(session, self._patches)
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
         self.sqs = SqsMappings(session)
-        self.streams = StreamMappings(session)   # DynamoDB Streams → Lambda (dynamodb_streams)
-        self._rules = Patcher()   # event pattern validation + TestEventPattern (pattern_rules)
+        self.streams = StreamMappings(session)   # DynamoDB Streams → Lambda (dynamodbstreams/)
+        self._rules = Patcher()   # event pattern validation + TestEventPattern (eventbridge/seams)
 
     def start(self) -> IntegrationsHandle:
-        def update_integration_mocks(self: Any, stage_name: str) -> None:
-            return None
-
-        self._patches.on_import(INTEGRATION_MOCKS.module,
-                                lambda _m: self._patches.replace(INTEGRATION_MOCKS, update_integration_mocks))
-        moto_fixes.install(self._patches)
+        apigateway_seams.install(self._patches)
         self._hook.start()
         self.eventbridge.start()
         self.scheduler.start()
         self.sqs.start()
         self.streams.start()
-        pattern_rules.install(self._rules)
+        eventbridge_seams.install_pattern_checks(self._rules)
         return self
 
     # -- API Gateway ------------------------------------------------------------------------

@@ -28,29 +28,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .. import events as sample_events
-from ..arn import is_arn
-from ..arn import parse as parse_arn
-from ..cloud.patching import Patcher, seam
-from .invoke import invoke_lambda
+from ... import sample_events
+from ...arn import is_arn
+from ...arn import parse as parse_arn
+from ...cloud.patching import Patcher
+from ..invoke import invoke_lambda
 from .patterns import target_input
-from .schedules import ScheduleExpressionError, parse_schedule
+from .schedule_expressions import ScheduleExpressionError, parse_schedule
+from .seams import DELETE_RULE, PUT_RULE, SEND_TO_TARGETS
 
 if TYPE_CHECKING:
-    from ..clock import LabClock, Timer
-    from ..cloud.session import MockSession
+    from ...clock import LabClock, Timer
+    from ...cloud.session import MockSession
 
 log = logging.getLogger(__name__)
-SEND_TO_TARGETS = seam(
-    "moto.events.models:Rule.send_to_targets", extension="integrations",
-    why="moto raises NotImplementedError for Lambda targets, ignores DISABLED rules and lets schedule "
-        "rules match every event; the course delivers to Lambda (async) and Step Functions")
-PUT_RULE = seam(
-    "moto.events.models:EventsBackend.put_rule", extension="integrations",
-    why="moto never fires schedule rules: arm them on the lab clock (and validate the expression)")
-DELETE_RULE = seam(
-    "moto.events.models:EventsBackend.delete_rule", extension="integrations",
-    why="a deleted schedule rule's timer is cancelled")
 _EVENT_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region",
                "resources", "detail")
 

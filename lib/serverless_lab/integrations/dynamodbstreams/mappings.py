@@ -58,45 +58,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..cloud.patching import Patcher, seam
-from .invoke import invoke_lambda
-from .patterns import matches
+from ...cloud.patching import Patcher
+from ..eventbridge.patterns import matches
+from ..invoke import invoke_lambda
+from .seams import (
+    BATCH_WRITE,
+    DELETE_ITEM,
+    EXECUTE_STATEMENT,
+    MAPPING_INIT,
+    PUT_ITEM,
+    SHARD_ADD,
+    TRANSACT_WRITE,
+    UPDATE_ITEM,
+    UPDATE_TABLE_STREAMS,
+)
 
 if TYPE_CHECKING:
-    from ..cloud.session import MockSession
+    from ...cloud.session import MockSession
 
 log = logging.getLogger(__name__)
-
-_EXT = "integrations"
-_DDB = "moto.dynamodb.models:DynamoDBBackend"
-_ONE_WRITE = ("moto reads the old item, stores the new one and appends the stream record without a lock: "
-              "concurrent writes to one item could leave the stream in another order than the table. "
-              "The course applies writes one at a time and delivers stream records when the call ends.")
-SHARD_ADD = seam(
-    "moto.dynamodb.models.table:StreamShard.add", extension=_EXT,
-    why="moto hands every record still in the shard's list to each mapping from the writing thread, then "
-        "empties it: concurrent writes deliver a record twice or never and sequence numbers restart. The "
-        "course keeps the stream as a log and each mapping reads it from its own position "
-        "(serverless_lab.integrations.dynamodb_streams).")
-MAPPING_INIT = seam(
-    "moto.awslambda.models:EventSourceMapping.__init__", extension=_EXT,
-    why="moto accepts any DynamoDB stream setting and keeps no read position: the course validates them as "
-        "AWS does and records where a new mapping starts reading (LATEST or TRIM_HORIZON).")
-PUT_ITEM = seam(f"{_DDB}.put_item", extension=_EXT, why=_ONE_WRITE)
-UPDATE_ITEM = seam(f"{_DDB}.update_item", extension=_EXT, why=_ONE_WRITE)
-DELETE_ITEM = seam(f"{_DDB}.delete_item", extension=_EXT, why=_ONE_WRITE)
-TRANSACT_WRITE = seam(f"{_DDB}.transact_write_items", extension=_EXT,
-                      why="A transaction is one write: its stream records are delivered after it commits "
-                          "(moto rolls a failed one back by restoring copies of the tables).")
-EXECUTE_STATEMENT = seam(f"{_DDB}.execute_statement", extension=_EXT,
-                         why="PartiQL writes change the table directly: one write at a time, and stream records "
-                             "delivered when the statement ends, as for PutItem.")
-BATCH_WRITE = seam("moto.dynamodb.responses:DynamoHandler.batch_write_item", extension=_EXT,
-                   why="moto's BatchWriteItem writes item by item: deliver once at the end (one batch for "
-                       "its records, not one invocation per item).")
-UPDATE_TABLE_STREAMS = seam(f"{_DDB}.update_table_streams", extension=_EXT,
-                            why="moto refuses to enable a stream again after it was turned off (it keeps the old "
-                                "label); DynamoDB then creates a new stream with a new label and ARN")
 
 RETENTION_S = 24 * 3600        # DynamoDB Streams keeps records 24 hours
 MAX_BATCH = 10_000

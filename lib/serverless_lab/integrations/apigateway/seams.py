@@ -1,5 +1,8 @@
-"""Small corrections to moto's API Gateway models that the proxy integration depends on.
+"""How API Gateway plugs into moto: the seams, and small corrections to moto's API Gateway models
+that the proxy integration depends on.
 
+- moto's per-stage exact-path callbacks are switched off: the execute-api hook
+  (``http_gateway.ExecuteApiHook``) serves every URL;
 - ``create_rest_api(binaryMediaTypes=[...])``: moto 5.2 drops the parameter;
 - ``update_rest_api`` with AWS's patch form ``{"op": "add", "path": "/binaryMediaTypes/image~1png"}``
   (the media type is in the path, ``~1`` standing for ``/``): moto appends an empty string;
@@ -17,8 +20,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..cloud.patching import Patcher, seam
+from ...cloud.patching import Patcher, seam
 
+INTEGRATION_MOCKS = seam(
+    "moto.apigateway.models:RestAPI.update_integration_mocks", extension="integrations",
+    why="moto registers exact-path callbacks per stage that know no Lambda proxy; the execute-api hook "
+        "covers every URL, so moto's are switched off while the integrations run")
 CREATE_REST_API = seam(
     "moto.apigateway.responses:APIGatewayResponse.create_rest_api", extension="integrations",
     why="moto 5.2 drops binaryMediaTypes on create_rest_api; binary proxy responses need it")
@@ -45,6 +52,11 @@ def _media_from_path(path: str) -> str | None:
 
 def install(patches: Patcher) -> None:
     """Install the fixes when moto first imports API Gateway (seconds of import a lab without it skips)."""
+    def update_integration_mocks(self: Any, stage_name: str) -> None:
+        return None
+
+    patches.on_import(INTEGRATION_MOCKS.module,
+                      lambda _m: patches.replace(INTEGRATION_MOCKS, update_integration_mocks))
     patches.on_import("moto.apigateway.responses", lambda _m: _install_v1(patches))
     patches.on_import("moto.apigatewayv2.responses", lambda _m: _install_v2(patches))
 

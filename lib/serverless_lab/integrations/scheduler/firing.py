@@ -19,32 +19,22 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from .. import events as sample_events
-from ..arn import is_arn
-from ..arn import parse as parse_arn
-from ..cloud.patching import Patcher, seam
-from .eventbridge import Delivery
-from .invoke import invoke_lambda
-from .schedules import ScheduleExpressionError, parse_schedule
+from ... import sample_events
+from ...arn import is_arn
+from ...arn import parse as parse_arn
+from ...cloud.patching import Patcher
+from ..eventbridge.rules import Delivery
+from ..eventbridge.schedule_expressions import ScheduleExpressionError, parse_schedule
+from ..invoke import invoke_lambda
+from .seams import SCHEDULE_SEAMS
 
 if TYPE_CHECKING:
-    from ..clock import Timer
-    from ..cloud.session import MockSession
-    from .eventbridge import EventBridgeIntegration
+    from ...clock import Timer
+    from ...cloud.session import MockSession
+    from ..eventbridge.rules import EventBridgeIntegration
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str, str]  # account, region, group, name
-
-_SCHEDULER = "moto.scheduler.models:EventBridgeSchedulerBackend"
-SCHEDULE_SEAMS = {
-    "create_schedule": seam(f"{_SCHEDULER}.create_schedule", extension="integrations",
-                            why="moto stores schedules but never runs them: arm a lab-clock timer"),
-    "update_schedule": seam(f"{_SCHEDULER}.update_schedule", extension="integrations",
-                            why="re-arm the schedule's timer with its new expression or window"),
-    "delete_schedule": seam(f"{_SCHEDULER}.delete_schedule", extension="integrations",
-                            why="cancel a deleted schedule's timer"),
-}
-
 
 def _epoch(value: Any) -> float | None:
     if value in (None, ""):

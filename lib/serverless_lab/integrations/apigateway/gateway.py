@@ -2,7 +2,7 @@
 
 One :class:`ApiGateway` answers an HTTP request addressed to an API (REST or HTTP API): it
 finds the stage and the route as API Gateway does, builds the event with
-:mod:`serverless_lab.events` (payload format 1.0 or 2.0), invokes the function through moto's
+:mod:`serverless_lab.sample_events` (payload format 1.0 or 2.0), invokes the function through moto's
 Lambda model (the local runtime runs the handler), and maps the handler's answer back to an
 HTTP response with AWS's rules and AWS's error bodies. Transport is elsewhere: the
 ``requests`` hook and the local HTTP server (``http_gateway``) both call :meth:`handle`.
@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .. import events
-from .authorizers import AuthorizerCache, Denied, authorize_http, authorize_rest
-from .invoke import invoke_lambda, lambda_arn_from_uri
+from ... import sample_events
+from ..invoke import invoke_lambda, lambda_arn_from_uri
+from .authorizers import AuthorizerCache, authorize_http, authorize_rest
+from .denials import Denied
 from .usage_plans import Throttles, check_http, check_rest
 from .validators import validate_rest
 
 if TYPE_CHECKING:
-    from ..cloud.session import MockSession
+    from ...cloud.session import MockSession
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def _matches_media(media: str, patterns: list[str]) -> bool:
 
 def _cors_near_miss(origin: str, allowed: list[str]) -> None:
     """Log what to fix when an origin almost matches an AllowOrigins entry (a typo)."""
-    from ..errors import LabError
+    from ...errors import LabError
 
     def norm(o: str) -> str:
         o = o.strip().lower().rstrip("/")
@@ -512,7 +513,7 @@ class ApiGateway:
                  ) -> GatewayResponse:
         body, b64 = self._body_for_event(target, request)
         request_id = str(uuid.uuid4())
-        event = events.apigw_v1(
+        event = sample_events.apigw_v1(
             request.method, unquote(target.path), resource=target.resource_path,
             headers=self._request_headers(request, region), query=request.query,
             path_parameters=target.path_parameters, stage_variables=target.stage_variables,
@@ -548,7 +549,7 @@ class ApiGateway:
                  ) -> GatewayResponse:
         body, b64 = self._body_for_event(target, request)
         request_id = base64.b32encode(uuid.uuid4().bytes).decode()[:16] + "="
-        event = events.apigw_v2(
+        event = sample_events.apigw_v2(
             request.method, target.path, route_key=target.route_key,
             headers=self._request_headers(request, region), query=request.query,
             path_parameters=target.path_parameters, stage_variables=target.stage_variables,

@@ -36,8 +36,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import LabError
-from .invoke import invoke_lambda, lambda_arn_from_uri
+from ... import sample_events
+from ...errors import LabError
+from ..invoke import invoke_lambda, lambda_arn_from_uri
+from .denials import (
+    AuthOutcome,
+    http_config_error,
+    http_forbidden,
+    http_unauthorized,
+    report,
+    rest_config_error,
+    rest_forbidden,
+    rest_unauthorized,
+)
+from .identity_sources import http_identity, rest_identity
+from .jwt_authorizer import authorize_http_jwt, authorize_rest_cognito
 
 log = logging.getLogger(__name__)
 
@@ -47,53 +60,6 @@ MAX_TTL_S = 3600
 
 class AuthorizerConfigError(LabError):
     """The authorizer answered something API Gateway cannot use (AWS answers 500)."""
-
-
-class Denied(Exception):
-    """The gateway stops the request here with this answer (status, JSON body, headers)."""
-
-    def __init__(self, status: int, body: Any, headers: list[tuple[str, str]] | None = None,
-                 reason: str = "") -> None:
-        super().__init__(reason or f"{status} {body}")
-        self.status = status
-        self.body = body
-        self.headers = headers or []
-        self.reason = reason
-
-
-def rest_unauthorized() -> Denied:
-    return Denied(401, {"message": "Unauthorized"}, [("x-amzn-ErrorType", "UnauthorizedException")])
-
-
-def rest_forbidden(explicit: bool) -> Denied:
-    msg = "User is not authorized to access this resource" + (" with an explicit deny" if explicit else "")
-    return Denied(403, {"Message": msg}, [("x-amzn-ErrorType", "AccessDeniedException")])
-
-
-def rest_config_error(reason: str) -> Denied:
-    return Denied(500, {"message": None},
-                  [("x-amzn-ErrorType", "AuthorizerConfigurationException")], reason)
-
-
-def http_unauthorized(extra: list[tuple[str, str]] | None = None) -> Denied:
-    return Denied(401, {"message": "Unauthorized"}, extra)
-
-
-def http_forbidden(extra: list[tuple[str, str]] | None = None) -> Denied:
-    return Denied(403, {"message": "Forbidden"}, extra)
-
-
-def http_config_error(reason: str) -> Denied:
-    return Denied(500, {"message": "Internal Server Error"}, None, reason)
-
-
-@dataclass
-class AuthOutcome:
-    """What passed the authorizer: what the handler sees in ``requestContext.authorizer``."""
-
-    context: dict[str, Any]
-    usage_identifier_key: str | None = None
-    principal_id: str | None = None
 
 
 # -- cache on the lab clock --------------------------------------------------------------------
@@ -199,46 +165,6 @@ def evaluate_policy(doc: dict, resource_arn: str) -> str:
     return "Allow" if allowed else "NoMatch"
 
 
-# -- identity sources ---------------------------------------------------------------------------
-def _query_value(query: str, name: str) -> str | None:
-    from urllib.parse import parse_qsl
-
-    for k, v in parse_qsl(query, keep_blank_values=True):
-        if k == name:
-            return v
-    return None
-
-
-# identity-source syntax: (header, query string, stage variable, context) prefixes
-_REST_SOURCES = ("method.request.header.", "method.request.querystring.", "stageVariables.", "context.")
-_HTTP_SOURCES = ("$request.header.", "$request.querystring.", "$stageVariables.", "$context.")
-
-
-def _identity(source: str, request: Any, stage_variables: dict[str, str],
-              prefixes: tuple[str, str, str, str]) -> str | None:
-    header, query, stage, context = prefixes
-    source = source.strip()
-    if source.startswith(header):
-        return request.header(source[len(header):])
-    if source.startswith(query):
-        return _query_value(request.query, source[len(query):])
-    if source.startswith(stage):
-        return stage_variables.get(source[len(stage):])
-    if source.startswith(context):
-        return source  # constant per API in the mock
-    return None
-
-
-def rest_identity(source: str, request: Any, stage_variables: dict[str, str]) -> str | None:
-    """``method.request.header.X`` / ``.querystring.x`` / ``stageVariables.x`` → value."""
-    return _identity(source, request, stage_variables, _REST_SOURCES)
-
-
-def http_identity(source: str, request: Any, stage_variables: dict[str, str]) -> str | None:
-    """``$request.header.X`` / ``$request.querystring.x`` / ``$stageVariables.x`` → value."""
-    return _identity(source, request, stage_variables, _HTTP_SOURCES)
-
-
 # -- running an authorizer function -------------------------------------------------------------
 def call_authorizer(function_uri: str, event: dict[str, Any], *, account_id: str, region: str
                     ) -> tuple[Any, str | None]:
@@ -266,11 +192,6 @@ def method_arn(region: str, account_id: str, api_id: str, stage: str, method: st
     return f"arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{method}/{path.lstrip('/')}"
 
 
-def report(reason: str, hint: str = "") -> None:
-    """Say in the notebook's log what went wrong and what to fix (the client only sees 500)."""
-    log.warning("%s", LabError(reason, hint) if hint else reason)
-
-
 # -- the two flows ------------------------------------------------------------------------------
 def authorize_rest(gateway: Any, api: Any, method: Any, target: Any, request: Any, region: str
                    ) -> AuthOutcome | None:
@@ -283,8 +204,6 @@ def authorize_rest(gateway: Any, api: Any, method: Any, target: Any, request: An
         raise rest_config_error(f"method {target.route_key} names authorizer {method.authorizer_id}, "
                                 "which does not exist")
     if kind == "COGNITO_USER_POOLS" or (authorizer.type or "").upper() == "COGNITO_USER_POOLS":
-        from .jwt_authorizer import authorize_rest_cognito
-
         return authorize_rest_cognito(gateway, authorizer, method, request, region)
     arn = method_arn(region, gateway.account_id, api.id, target.stage, request.method.upper(),
                      target.path)
@@ -306,9 +225,7 @@ def authorize_rest(gateway: Any, api: Any, method: Any, target: Any, request: An
             event: dict[str, Any] = {"type": "TOKEN", "authorizationToken": values[0],
                                      "methodArn": arn}
         else:
-            from .. import events
-
-            event = events.apigw_v1(
+            event = sample_events.apigw_v1(
                 request.method, target.path, resource=target.resource_path,
                 headers=list(request.headers), query=request.query,
                 path_parameters=target.path_parameters, stage_variables=target.stage_variables,
@@ -353,8 +270,6 @@ def authorize_http(gateway: Any, api: Any, route: Any, target: Any, request: Any
         raise http_config_error(f"route {route.route_key} names authorizer {route.authorizer_id}, "
                                 "which does not exist")
     if kind == "JWT" or (authorizer.authorizer_type or "").upper() == "JWT":
-        from .jwt_authorizer import authorize_http_jwt
-
         return authorize_http_jwt(gateway, authorizer, route, request, region, target)
     if kind == "AWS_IAM":
         return None
@@ -373,10 +288,8 @@ def authorize_http(gateway: Any, api: Any, route: Any, target: Any, request: Any
     simple = bool(authorizer.enable_simple_response)
     who = repr(authorizer.name)
     if output is None:
-        from .. import events
-
         if version == "1.0":
-            event = events.apigw_v1(
+            event = sample_events.apigw_v1(
                 request.method, target.path, resource=target.resource_path,
                 headers=list(request.headers), query=request.query,
                 path_parameters=target.path_parameters, stage_variables=target.stage_variables,
@@ -388,7 +301,7 @@ def authorize_http(gateway: Any, api: Any, route: Any, target: Any, request: Any
                 v or "" for v in values), "authorizationToken": values[0] if values else None,
                 **event}
         else:
-            event = events.apigw_v2(
+            event = sample_events.apigw_v2(
                 request.method, target.path, route_key=route.route_key,
                 headers=list(request.headers), query=request.query,
                 path_parameters=target.path_parameters, stage_variables=target.stage_variables,

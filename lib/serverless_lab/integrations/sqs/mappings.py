@@ -52,52 +52,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..cloud.patching import Patcher, seam
-from .invoke import invoke_lambda
-from .patterns import matches
+from ...cloud.patching import Patcher
+from ..eventbridge.patterns import matches
+from ..invoke import invoke_lambda
+from . import redrive
+from .seams import (
+    ADD_MESSAGE,
+    CAMEL_TO_SNAKE,
+    CHANGE_VISIBILITY,
+    CREATE_MAPPING,
+    RECEIPT_HANDLE,
+    RECEIVE,
+    RETENTION_CHECK,
+    SEND_BATCH,
+    SEND_MESSAGE,
+    SQS_TIME,
+    SQS_TIME_MS,
+    UPDATE_MAPPING,
+)
 
 if TYPE_CHECKING:
-    from ..cloud.session import MockSession
+    from ...cloud.session import MockSession
 
 log = logging.getLogger(__name__)
-
-_EXT = "integrations"
-SQS_TIME = seam("moto.sqs.models:unix_time", extension=_EXT,
-                why="SQS timestamps, visibility timeouts, delays and retention read the wall clock; "
-                    "the course reads the lab clock so aws.clock.advance() ends a visibility timeout.")
-SQS_TIME_MS = seam("moto.sqs.models:unix_time_millis", extension=_EXT,
-                   why="Same as unix_time, in milliseconds (Message.visible, delayed, mark_received).")
-CREATE_MAPPING = seam("moto.awslambda.models:LambdaBackend.create_event_source_mapping", extension=_EXT,
-                      why="moto's SQS mapping invokes once per message and skips messages already "
-                          "queued; the course validates SQS settings as AWS does and takes the "
-                          "mapping over (serverless_lab.integrations.sqs_mapping).")
-UPDATE_MAPPING = seam("moto.awslambda.models:LambdaBackend.update_event_source_mapping", extension=_EXT,
-                      why="Validate SQS settings as on AWS and deliver what waits once a mapping is "
-                          "enabled or changed.")
-SEND_MESSAGE = seam("moto.sqs.models:SQSBackend.send_message", extension=_EXT,
-                    why="After SendMessage the course's mapping delivers what is due, synchronously.")
-SEND_BATCH = seam("moto.sqs.models:SQSBackend.send_message_batch", extension=_EXT,
-                  why="After SendMessageBatch the course's mapping delivers what is due (one batch "
-                      "for ten messages, not ten invocations).")
-CHANGE_VISIBILITY = seam("moto.sqs.models:SQSBackend.change_message_visibility", extension=_EXT,
-                         why="A message made visible again is delivered by the course's mapping.")
-RETENTION_CHECK = seam("moto.sqs.models:SQSBackend.is_message_valid_based_on_retention_period",
-                       extension=_EXT,
-                       why="moto recomputes every queue attribute (get_queue_attributes) for each message "
-                           "it receives; the same check reads the queue's retention period directly.")
-RECEIVE = seam("moto.sqs.models:SQSBackend.receive_message", extension=_EXT,
-               why="moto keeps messages past the retention period and ends a receive at the first "
-                   "one it meets (the queue looks empty from then on); SQS deletes them: the course "
-                   "drops them before each receive.")
-RECEIPT_HANDLE = seam("moto.sqs.models:generate_receipt_handle", extension=_EXT,
-                      why="moto draws 185 random letters one by one per receive; the same kind of opaque "
-                          "handle from os.urandom costs a fraction of that.")
-CAMEL_TO_SNAKE = seam("moto.sqs.models:camelcase_to_underscores", extension=_EXT,
-                      why="moto converts every attribute name character by character each time a queue's "
-                          "attributes are read (once per message sent); the same pure function, cached.")
-ADD_MESSAGE = seam("moto.sqs.models:Queue.add_message", extension=_EXT,
-                   why="Note which queues got messages (including dead-letter moves) and arm a "
-                       "lab-clock timer for delayed messages.")
 
 DEFAULT_CONCURRENCY = 5      # AWS starts polling a standard queue with five concurrent batches
 MAX_ROUNDS = 10_000          # a drain never loops forever (a handler feeding its own queue)
@@ -393,9 +370,7 @@ class SqsMappings:
         p.replace(RETENTION_CHECK, is_message_valid_based_on_retention_period)
         p.replace(CAMEL_TO_SNAKE, functools.lru_cache(maxsize=1024)(CAMEL_TO_SNAKE.current()))
         p.replace(RECEIPT_HANDLE, _receipt_handle)
-        from . import sqs_redrive
-
-        self.move_tasks = sqs_redrive.install(p, self)
+        self.move_tasks = redrive.install(p, self)
         p.replace(CREATE_MAPPING, create_event_source_mapping)
         p.replace(UPDATE_MAPPING, update_event_source_mapping)
         p.replace(SEND_MESSAGE, send_message)

@@ -25,7 +25,8 @@ import threading
 import time
 from typing import Any
 
-from .authorizers import AuthOutcome, Denied, http_forbidden, http_identity, http_unauthorized, report, rest_unauthorized
+from .denials import AuthOutcome, Denied, http_forbidden, http_unauthorized, report, rest_unauthorized
+from .identity_sources import http_identity
 
 _COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+)$")
 _jwks_lock = threading.Lock()

@@ -14,13 +14,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ..cloud.patching import Patcher, seam
-
-_EXT = "integrations"
-START_MOVE = seam("moto.sqs.responses:SQSResponse.start_message_move_task", extension=_EXT, create=True,
-                  why="moto has no StartMessageMoveTask; the course moves a DLQ's messages back (lab 07).")
-LIST_MOVES = seam("moto.sqs.responses:SQSResponse.list_message_move_tasks", extension=_EXT, create=True,
-                  why="moto has no ListMessageMoveTasks; the course lists the moves it made.")
+from ...cloud.patching import Patcher
+from .seams import LIST_MOVES, START_MOVE
 
 
 def _error(message: str) -> Exception:
@@ -39,7 +34,7 @@ def _queue_by_arn(backend: Any, arn: str | None, what: str) -> Any:
 
 def install(patcher: Patcher, mappings: Any) -> dict[str, list[dict[str, Any]]]:
     """Install both actions; once messages are moved, ``mappings`` (the session's
-    :class:`~serverless_lab.integrations.sqs_mapping.SqsMappings`) delivers them in batches."""
+    :class:`~serverless_lab.integrations.sqs.mappings.SqsMappings`) delivers them in batches."""
     from moto.core.responses import ActionResult
 
     tasks: dict[str, list[dict[str, Any]]] = {}

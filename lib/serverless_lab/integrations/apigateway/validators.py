@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .authorizers import Denied
+from .denials import Denied
 
 
 def bad_request(message: str) -> Denied:

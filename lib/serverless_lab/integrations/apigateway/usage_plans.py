@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .authorizers import Denied
+from .denials import Denied
 
 ACCOUNT_RATE = 10_000.0
 ACCOUNT_BURST = 5_000

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from .apigateway import ApiGateway, GatewayRequest, GatewayResponse
+from .gateway import ApiGateway, GatewayRequest, GatewayResponse
 
 EXECUTE_API_RE = re.compile(
     r"^https?://(?P<api>[A-Za-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?::\d+)?"
@@ -196,7 +196,7 @@ class StaticSite:
 
         self.folder = Path(folder).resolve()
         if not self.folder.is_dir():
-            from ..errors import LabError
+            from ...errors import LabError
 
             raise LabError(f"{folder} is not a folder, so there is no page to serve.",
                            "Pass the folder that holds index.html (the lab's own folder).")
