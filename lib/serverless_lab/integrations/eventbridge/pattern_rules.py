@@ -16,7 +16,8 @@ student sees what to fix:
   whose value has the documented type;
 - ``numeric`` is ``[op, number]`` or ``[">"|">=", low, "<"|"<=", high]`` with low < high.
 
-``TestEventPattern`` is answered with moto's matcher after the same validation.
+``TestEventPattern`` is answered with moto's matcher after the same validation; both are installed
+from ``seams`` (``install_pattern_checks``).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Key = tuple[str, str, str, str]  # account, region, group, name
 
+
 def _epoch(value: Any) -> float | None:
     if value in (None, ""):
         return None
