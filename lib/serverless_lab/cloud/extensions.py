@@ -92,6 +92,8 @@ for _ext in (
               {"s3_notifications": "sync (default) | async: how S3 invokes Lambda"},
               ("cloudformation",)),
     Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
+    # at start: the policies must be in every IAM backend, whichever service creates it first
+    Extension("iam", "serverless_lab.iam_policies", {}, ()),
 ):
     register(_ext)
 
