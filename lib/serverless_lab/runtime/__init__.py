@@ -4,9 +4,10 @@
 handle). Create functions with boto3 as on AWS; Invoke, S3 notifications, SQS event source
 mappings, DynamoDB streams, SNS, Kinesis, CloudWatch Logs subscriptions, Step Functions tasks
 (and the API Gateway / EventBridge integrations) run the handler in an *execution
-environment*: a worker process with the function's zip (and layers under an /opt-like dir),
-handler, environment variables, memory size and timeout, plus ``AWS_ENDPOINT_URL`` so the
-handler's own boto3 calls reach the same mocked world.
+environment*: a worker process with the function's zip at ``/var/task`` and its layers at ``/opt``
+(a private mount namespace on Linux; the real folders where the kernel refuses one: see
+``worker._enter_layout``), handler, environment variables, memory size and timeout, plus
+``AWS_ENDPOINT_URL`` so the handler's own boto3 calls reach the same mocked world.
 
 Runtimes: AWS's current Python runtimes (python3.14 back to the deprecated ones AWS still lets
 you create; see ``errors.PYTHON_RUNTIMES`` for the dated schedule: past its dates a runtime gets

@@ -65,9 +65,11 @@ class CodeStore:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def layer_paths(opt: str) -> list[str]:
-    """Where Python finds layer content, in AWS's order (site-packages first, then python/)."""
-    ver = f"python{sys.version_info.major}.{sys.version_info.minor}"
+def layer_paths(opt: str, lang: str | None = None) -> list[str]:
+    """Where Python finds layer content, in AWS's order (site-packages first, then python/): the
+    folder of the function's runtime (python3.12 -> python/lib/python3.12/site-packages), which
+    may differ from this interpreter's version (packaging-layers.html, "Layer paths")."""
+    ver = lang or f"python{sys.version_info.major}.{sys.version_info.minor}"
     return [os.path.join(opt, "python", "lib", ver, "site-packages"), os.path.join(opt, "python")]
 
 
@@ -100,6 +102,11 @@ def runtime_distributions(roots: tuple[str, ...] = RUNTIME_DISTRIBUTIONS) -> dic
             if req.marker is None or req.marker.evaluate({"extra": ""}):
                 todo.append(req.name)
     return seen
+
+
+def runtime_entries() -> list[tuple[str, str]]:
+    """(top-level name, installed path) of every module or package AWS's runtime provides."""
+    return list(_entries())
 
 
 def _entries() -> list[tuple[str, str]]:

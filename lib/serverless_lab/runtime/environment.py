@@ -55,6 +55,7 @@ class Environment:
         self.memory_mb = memory_mb
         self.log_stream = log_stream
         self.provisioned = provisioned
+        self.layout = "paths"   # "namespace": /var/task, /opt, /var/lang as on AWS (runtime/worker.py)
         self.region = region
         self.account_id = account_id
         self.state = "initializing"
@@ -273,7 +274,7 @@ class Environment:
         return {"id": self.id, "function": self.function_name, "version": self.version,
                 "state": self.state, "provisioned": self.provisioned, "created": self.created,
                 "last_used": self.last_used, "invocations": self.invocations, "pid": self.pid,
-                "init_ms": self.init_ms, "log_stream": self.log_stream}
+                "init_ms": self.init_ms, "log_stream": self.log_stream, "layout": self.layout}
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes:

@@ -174,8 +174,26 @@ def _setup_logging() -> None:
 
 
 # -- errors ---------------------------------------------------------------------------------
+_SHOWN_PATHS: list = []   # (real folder + sep, AWS's folder + "/"), set at INIT from the spec's path_map
+
+
+def _aws_path(path):
+    """The path AWS's runtime would show for ``path`` (None if it is not in a mapped folder)."""
+    for real, alias in _SHOWN_PATHS:
+        if path and path.startswith(real):
+            return alias + path[len(real):].replace(os.sep, "/")
+    return None
+
+
 def _stack(tb) -> list:
-    return traceback.format_list(traceback.extract_tb(tb))
+    """Stack frames as AWS's runtime writes them: /var/task, /opt, /var/lang/lib/python3.x (the
+    standard library, boto3), never this machine's folders."""
+    frames = traceback.extract_tb(tb)
+    for frame in frames:
+        alias = _aws_path(frame.filename)
+        if alias:
+            frame.filename = alias
+    return traceback.format_list(frames)
 
 
 def _error(error_type: str, message: str, stack=None) -> dict:
@@ -243,13 +261,9 @@ def _show_paths_as_on_aws(path_map) -> None:
     import _imp
     from importlib import _bootstrap_external as be
 
-    pairs = [(real.rstrip(os.sep) + os.sep, shown.rstrip("/") + "/") for real, shown in path_map]
-
-    def shown(path):
-        for real, alias in pairs:
-            if path and path.startswith(real):
-                return alias + path[len(real):].replace(os.sep, "/")
-        return None
+    _SHOWN_PATHS[:] = sorted(((real.rstrip(os.sep) + os.sep, shown.rstrip("/") + "/") for real, shown in path_map),
+                             key=lambda pair: -len(pair[0]))    # the longest (most specific) folder first
+    shown = _aws_path
 
     original = be.SourceLoader.get_code
 
@@ -267,6 +281,130 @@ def _show_paths_as_on_aws(path_map) -> None:
         return code
 
     be.SourceFileLoader.get_code = get_code
+
+
+# -- the file system as AWS lays it out (/var/task, /opt, /var/lang) ------------------------------
+# An environment gets its own mount namespace inside an unprivileged user namespace (Linux, no root,
+# no Docker): its zip is mounted read-only at /var/task, its layers at /opt, the runtime's packages at
+# /var/lang/lib/python3.x/site-packages and a python launcher at /var/lang/bin, under a tmpfs that
+# replaces /var (the machine's own /var entries are bound back into it). Where the kernel refuses
+# user namespaces (e.g. Ubuntu's AppArmor restriction) the environment keeps the real folders and
+# LAMBDA_TASK_ROOT names them ("paths" layout; tracebacks still show /var/task). README, "Lambda".
+_CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+_AWS_DIRS = ("task", "lang", "runtime")     # under /var: AWS's own folders, never the machine's
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = (lambda v: v.encode() if v is not None else None)
+    if _LIBC.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _mount_aws_layout(lay: dict, aws: dict) -> bool:
+    """Enter a private mount namespace with AWS's folders; False (nothing changed that matters) if the
+    kernel does not allow it. Must run while the process has one thread (a forked environment does)."""
+    if _LIBC is None or not sys.platform.startswith("linux") or not os.path.isdir("/opt"):
+        return False
+    uid, gid = os.getuid(), os.getgid()
+    if _LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
+        return False
+    var_mounted = False
+    try:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+        old_var = os.open("/var", os.O_RDONLY | os.O_DIRECTORY)
+        entries = [e for e in os.listdir(old_var) if e not in _AWS_DIRS]
+        _mount("tmpfs", "/var", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=755,size=64k")
+        var_mounted = True
+        for entry in entries:        # the machine's /var/tmp, /var/lib, ... stay where they were
+            src, dst = f"/proc/self/fd/{old_var}/{entry}", f"/var/{entry}"
+            if os.path.islink(src):
+                os.symlink(os.readlink(src), dst)
+                continue
+            if os.path.isdir(src):
+                os.mkdir(dst)
+            else:
+                open(dst, "w").close()
+            _mount(src, dst, None, _MS_BIND | _MS_REC)
+        os.close(old_var)
+        binds = [(lay["task"], aws["task"]), (lay["runtime_site"], aws["runtime_site"]), (lay["opt"], aws["opt"])]
+        for _real, shown in binds:
+            if shown.startswith("/var/"):
+                os.makedirs(shown, exist_ok=True)
+        os.makedirs(aws["bin"], exist_ok=True)
+        os.makedirs("/var/runtime", exist_ok=True)
+        _write_launchers(aws, lay)
+        for real, shown in binds:    # read-only, as on AWS (only /tmp is writable)
+            _mount(real, shown, None, _MS_BIND | _MS_REC)
+            _mount(None, shown, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+        _mount(None, "/var", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "mode=755")
+        return True
+    except OSError:
+        # the kernel allowed the user namespace but not every mount (no capabilities in it): undo
+        # the /var tmpfs so the machine's file system is as it was, and use the real folders
+        if var_mounted:
+            _LIBC.umount2(b"/var", 2)   # MNT_DETACH
+        return False
+
+
+def _write_launchers(where: dict, lay: dict) -> None:
+    """/var/lang/bin/python3.x, python3 and python: the interpreter without the course's virtual
+    environment, with the handler's own import path (its zip, its layers, the runtime's boto3)."""
+    path = ":".join(where["python_path"])
+    script = ("#!/bin/sh\n"
+              f'PYTHONPATH="{path}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{lay["python"]}" -S "$@"\n')
+    for name in (lay["lang"], "python3", "python"):
+        target = os.path.join(where["bin"], name)
+        tmp = f"{target}.{os.getpid()}"
+        _write(tmp, script)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, target)
+
+
+def _enter_layout(spec: dict) -> str:
+    """Lay the environment out as AWS does; return "namespace" (AWS's paths) or "paths" (real ones).
+
+    Rewrites the spec's task root, sys.path and environment to the paths the handler will see."""
+    lay = spec.get("layout")
+    if not lay:
+        return "paths"
+    lang = lay["lang"]
+    aws = {"task": "/var/task", "opt": "/opt", "runtime_site": f"/var/lang/lib/{lang}/site-packages",
+           "bin": "/var/lang/bin"}
+    real = {k: lay[k] for k in ("task", "opt", "runtime_site", "bin")}
+
+    def python_path(where):
+        return [where["task"], *[p.replace(lay["opt"], where["opt"], 1) for p in lay["layer_paths"]],
+                where["runtime_site"]]
+
+    aws["python_path"], real["python_path"] = python_path(aws), python_path(real)
+    used, kind = real, "paths"
+    if lay.get("namespace") and _mount_aws_layout(lay, aws):
+        used, kind = aws, "namespace"
+    else:
+        os.makedirs(real["bin"], exist_ok=True)
+        _write_launchers(real, lay)
+    spec["task_root"] = used["task"]
+    spec["sys_path"] = list(used["python_path"])
+    env = spec["env"]
+    env["LAMBDA_TASK_ROOT"] = used["task"]
+    # AWS's PATH and LD_LIBRARY_PATH (the runtime's base image), with this layout's folders
+    env["PATH"] = f"{used['bin']}:/usr/local/bin:/usr/bin/:/bin:{used['opt']}/bin"
+    if kind == "namespace":
+        env["LAMBDA_RUNTIME_DIR"] = "/var/runtime"
+        env["LD_LIBRARY_PATH"] = ("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
+                                  "/var/task:/var/task/lib:/opt/lib")
+    sys.executable = os.path.join(used["bin"], lang)
+    return kind
 
 
 def _maxrss_kb() -> int:
@@ -313,6 +451,7 @@ def _specialise(spec: dict, ctl: socket.socket, started: float) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError):
             pass
+    layout = _enter_layout(spec)
     os.environ.clear()
     os.environ.update(spec["env"])
     os.chdir(spec["task_root"])
@@ -329,13 +468,13 @@ def _specialise(spec: dict, ctl: socket.socket, started: float) -> None:
         sys.stdout.flush()
         os.write(1, spec["sentinel"].encode())
         send_frame(ctl, {"type": "init", "ok": False, "pid": os.getpid(), "init_ms": init_ms,
-                         "maxrss_kb": _maxrss_kb()},
+                         "maxrss_kb": _maxrss_kb(), "layout": layout},
                    json.dumps(err).encode())
         os._exit(0)
     sys.stdout.flush()
     os.write(1, spec["sentinel"].encode())
     send_frame(ctl, {"type": "init", "ok": True, "pid": os.getpid(), "init_ms": init_ms,
-                     "setup_ms": (t_setup - started) * 1000.0, "maxrss_kb": _maxrss_kb()})
+                     "setup_ms": (t_setup - started) * 1000.0, "maxrss_kb": _maxrss_kb(), "layout": layout})
     _serve(func, ctl)
 
 
