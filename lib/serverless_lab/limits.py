@@ -30,6 +30,11 @@ EPHEMERAL_MAX_MB = 10_240
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024      # request and response, synchronous
 ASYNC_PAYLOAD_BYTES = 1024 * 1024         # asynchronous events (1 MB since October 2025)
 
+# -- code storage (GetAccountSettings' AccountLimit; "Lambda quotas") -------------------------------
+CODE_STORAGE_BYTES = 75 * 1024 ** 3      # TotalCodeSize: every deployment package and layer, per region
+CODE_SIZE_UNZIPPED_BYTES = 250 * 1024 ** 2   # a function's package and layers, extracted
+CODE_SIZE_ZIPPED_BYTES = 50 * 1024 ** 2      # a .zip uploaded directly (larger ones go through S3)
+
 # -- concurrency and scaling ---------------------------------------------------------------------------
 ACCOUNT_CONCURRENCY_DEFAULT = 1_000      # per account and region (new accounts may get less)
 UNRESERVED_MINIMUM = 100                 # AWS keeps this much unreserved (or the whole limit, if lower)

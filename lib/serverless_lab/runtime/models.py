@@ -50,7 +50,9 @@ UPDATE_CONFIGURATION = seam(
     why="new configuration retires warm environments; moto drops DeadLetterConfig on update")
 GET_CONFIGURATION = seam(
     f"{_M}:LambdaFunction.get_configuration", extension="lambda",
-    why="GetFunctionConfiguration returns the DeadLetterConfig moto does not keep")
+    why="a function's configuration as AWS answers it: CreateFunction says State Pending, every answer has "
+        "RevisionId, LoggingConfig and RuntimeVersionConfig, keeps an empty Environment.Variables and the "
+        "DeadLetterConfig moto does not keep, and has no Layers when there are none")
 SFN_LAMBDA_CLIENT = seam(
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils:boto_client_for",
     extension="lambda", lazy=True,
@@ -92,6 +94,7 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
     def create_function(self, spec):
         _refuse_blocked_runtime(spec.get("Runtime"), "create")
         fn = orig_create(self, spec)
+        _new_revision(fn, spec)
         dlc = spec.get("DeadLetterConfig")
         if dlc:
             group = function_groups(self)[spec["FunctionName"]]
@@ -103,7 +106,7 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         orig_delete(self, function_name, qualifier)
         name = function_name.split(":function:")[-1].split(":")[0] if function_name.startswith("arn:") \
             else function_name.split(":")[0]
-        rt.retire(name, qualifier if qualifier else None)
+        rt.retire(name, qualifier if qualifier else None, region=self.region_name, account_id=self.account_id)
 
     def put_function_concurrency(self, function_name, reserved_concurrency):
         # AWS keeps at least 100 (or the whole limit, if lower) unreserved for other functions.
@@ -125,25 +128,28 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         _refuse_blocked_runtime(self.run_time, "update")
         out = orig_update_code(self, updated_spec)
         if not updated_spec.get("DryRun"):
+            _new_revision(self)
             rt.retire(self.function_name, str(self.version))
+            out = self.get_configuration()
         return out
 
     def update_configuration(self, config_updates):
         _refuse_blocked_runtime(self.run_time, "update")
         if config_updates.get("Runtime") not in (None, self.run_time):
             _refuse_blocked_runtime(config_updates["Runtime"], "create")
-        out = orig_update_cfg(self, config_updates)
+        orig_update_cfg(self, config_updates)
         if "DeadLetterConfig" in config_updates:
             self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+        _new_revision(self, config_updates if "Environment" in config_updates else None)
         rt.retire(self.function_name, str(self.version))
-        return self.get_configuration() if "DeadLetterConfig" in config_updates else out
+        return self.get_configuration()
 
     def get_configuration(self, on_create=False):
         config = orig_get_cfg(self, on_create)
         dlc = getattr(self, "dead_letter_config", None)
         if dlc and dlc.get("TargetArn"):
             config["DeadLetterConfig"] = {"TargetArn": dlc["TargetArn"]}
-        return config
+        return _as_aws_answers(self, config, on_create)
 
     patcher.replace(FUNCTION_INVOKE, invoke)
     patcher.replace(CREATE_FUNCTION, create_function)
@@ -154,6 +160,52 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
     patcher.replace(GET_CONFIGURATION, get_configuration)
     # Step Functions' interpreter is slow to import: tag its Lambda client when moto loads it
     patcher.on_import(SFN_LAMBDA_CLIENT.module, lambda _m: _tag_step_functions(patcher))
+
+
+# What AWS adds to a function's configuration (API_FunctionConfiguration.html):
+_REVISION = "_serverless_lab_revision"
+_ENV_GIVEN = "_serverless_lab_environment_given"
+
+
+def _new_revision(fn, spec: dict | None = None) -> None:
+    """Every change to a version's code or configuration gives it a new RevisionId (a UUID)."""
+    from ..ids import request_id
+
+    setattr(fn, _REVISION, request_id())
+    if spec is not None:
+        env = spec.get("Environment")
+        setattr(fn, _ENV_GIVEN, isinstance(env, dict) and "Variables" in env)
+
+
+def _as_aws_answers(fn, config: dict, on_create: bool) -> dict:
+    """CreateFunction / GetFunction(Configuration) / Update* answers in AWS's shape.
+
+    * CreateFunction answers ``State: Pending`` (StateReasonCode ``Creating``): the function is
+      being created (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html). Here it is
+      ready once the call returns, so every later GetFunction says ``Active`` (boto3's
+      ``function_active_v2`` waiter passes on its first poll; README, "What differs from AWS").
+    * ``LoggingConfig``: the runtime writes plain-text logs to ``/aws/lambda/<name>``
+      (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
+    * ``RuntimeVersionConfig``: the runtime version ARN the INIT_START log line names.
+    * ``Environment: {"Variables": {}}`` when the caller gave it empty; no ``Layers`` when there are none.
+    """
+    if on_create:
+        config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+        config.pop("LastUpdateStatus", None)
+    if not getattr(fn, _REVISION, None):
+        _new_revision(fn)
+    config["RevisionId"] = getattr(fn, _REVISION)
+    if not config.get("Layers"):
+        config.pop("Layers", None)
+    if "Environment" not in config and getattr(fn, _ENV_GIVEN, False):
+        config["Environment"] = {"Variables": {}}
+    if getattr(fn, "package_type", "Zip") != "Image":
+        from .service import RUNTIME_VERSION  # the INIT_START log line names the same ARN
+
+        config["RuntimeVersionConfig"] = {
+            "RuntimeVersionArn": f"arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}"}
+    config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+    return config
 
 
 def _refuse_blocked_runtime(runtime: str | None, operation: str) -> None:

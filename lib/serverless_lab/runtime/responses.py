@@ -8,6 +8,10 @@ codes and headers; behaviour lives in :mod:`.dispatch` (the one invoke path) and
   (200/202/204), 429 throttles, 413 payload limits, 400 non-JSON payloads, DryRun, weighted
   alias routing (RoutingConfig.AdditionalVersionWeights).
 * The provisioned concurrency API (moto has neither the handlers nor the route).
+* ``GetAccountSettings`` (moto answers 404): the account's limits and usage in the region.
+* One request id per invocation: the Invoke answer's ``x-amzn-RequestId`` is the id the handler
+  saw as ``context.aws_request_id`` and the logs' START/END/REPORT lines carry (moto stamps every
+  answer with a random id of its own).
 """
 
 from __future__ import annotations
@@ -55,9 +59,19 @@ DELETE_PC = seam(f"{_R}:LambdaResponse.delete_provisioned_concurrency_config", e
                  why="moto has no provisioned concurrency API")
 LIST_PC = seam(f"{_R}:LambdaResponse.list_provisioned_concurrency_configs", extension="lambda", create=True,
                why="moto has no provisioned concurrency API")
+ACCOUNT_SETTINGS = seam(
+    f"{_R}:LambdaResponse.get_account_settings", extension="lambda", create=True,
+    why="moto has no GetAccountSettings (404); the account's limits and usage, consistent with the runtime's "
+        "concurrency limit and reservations")
+ENRICH_RESPONSE = seam(
+    f"{_R}:LambdaResponse._enrich_response", extension="lambda",
+    why="moto stamps every answer with a random x-amzn-RequestId; an Invoke answer carries the invocation's "
+        "request id (the handler's context.aws_request_id, the id in START/END/REPORT)")
 LAMBDA_ROUTES = seam(
     "moto.awslambda.urls:url_paths", extension="lambda", item=True,
-    why="the route of the provisioned concurrency API (moto does not route it)")
+    why="the routes of the provisioned concurrency API and GetAccountSettings (moto routes neither)")
+ACCOUNT_SETTINGS_PATH = r"{0}/(?P<api_version>[^/]+)/account-settings/?$"
+_INVOCATION_ID = "x-serverless-lab-request-id"   # set by api_invoke, moved to x-amzn-requestid below
 
 
 def _client_context(value: str | None) -> dict | None:
@@ -118,14 +132,14 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         if done.kind == "dryrun":
             return 204, {"status": "204"}, b""
         if done.kind == "queued":
-            resp = {"status": "202", "x-amzn-RequestId": done.request_id}
+            resp = {"status": "202", _INVOCATION_ID: done.request_id}
             return 202, resp, (json.dumps({"Status": 202}) if legacy_async else b"")
         result = done.result
         assert result is not None
         if result.throttled:
             raise TooManyRequestsException(result.throttled)
         resp_headers = {"content-type": "application/json", "X-Amz-Executed-Version": result.executed_version,
-                        "x-amzn-RequestId": result.record.request_id if result.record else ""}
+                        _INVOCATION_ID: result.record.request_id if result.record else ""}
         if result.function_error:
             resp_headers["X-Amz-Function-Error"] = result.function_error
         if (h("x-amz-log-type") or "None") == "Tail":
@@ -147,21 +161,72 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         function_name = unquote(self.path.rsplit("/", 3)[function_index])
         return api_invoke(self, function_name, None, self.body, self.headers, legacy_async=True)
 
+    original_enrich = ENRICH_RESPONSE.current()
+
+    def _enrich_response(headers, body):
+        # the invocation's id, not moto's random one (AWS: one request id per invocation;
+        # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html, aws_request_id)
+        rid = headers.pop(_INVOCATION_ID, None)
+        headers, body = original_enrich(headers, body)
+        if rid:
+            headers["x-amzn-requestid"] = rid
+        return headers, body
+
     patcher.replace(RESPONSE_INVOKE, invoke)
     patcher.replace(RESPONSE_INVOKE_ASYNC, invoke_async)
+    patcher.replace(ENRICH_RESPONSE, staticmethod(_enrich_response))
+    patcher.replace(ACCOUNT_SETTINGS, _account_settings(rt))
     _install_provisioned(rt, patcher)
+
+
+def _account_settings(rt: LambdaRuntime) -> Any:
+    """GetAccountSettings: AWS's quotas, the runtime's concurrency limit, and what the region holds.
+
+    https://docs.aws.amazon.com/lambda/latest/api/API_GetAccountSettings.html (response shape) and
+    https://docs.aws.amazon.com/lambda/latest/dg/example_lambda_GetAccountSettings_section.html
+    (a real answer: CodeSizeUnzipped 262144000, CodeSizeZipped 52428800, TotalCodeSize 80530636800).
+    """
+    from .. import limits
+    from .state import function_groups
+
+    def get_account_settings(self):
+        functions = reserved = code = 0
+        for group in list(function_groups(self.backend).values()):
+            functions += 1
+            latest = group.get("latest")
+            if latest is not None and latest.reserved_concurrency not in (None, ""):
+                reserved += int(latest.reserved_concurrency)
+            # every version is stored: $LATEST and each published one
+            code += sum(int(getattr(v, "code_size", 0) or 0) for v in (latest, *group.get("versions", [])) if v)
+        for layer in self.backend.list_layers():
+            code += sum(int(getattr(lv, "code_size", 0) or 0)
+                        for lv in self.backend.list_layer_versions(layer["LayerName"]))
+        limit = rt.account_concurrency
+        return 200, {}, json.dumps({
+            "AccountLimit": {"TotalCodeSize": limits.CODE_STORAGE_BYTES,
+                             "CodeSizeUnzipped": limits.CODE_SIZE_UNZIPPED_BYTES,
+                             "CodeSizeZipped": limits.CODE_SIZE_ZIPPED_BYTES,
+                             "ConcurrentExecutions": limit,
+                             "UnreservedConcurrentExecutions": max(limit - reserved, 0)},
+            "AccountUsage": {"TotalCodeSize": code, "FunctionCount": functions}})
+
+    return get_account_settings
 
 
 def _install_provisioned(rt: LambdaRuntime, patcher: Patcher) -> None:
     """PutProvisionedConcurrencyConfig and friends: the API moto lacks, backed by the runtime."""
 
-    def view(cfg: dict, name: str, *, put: bool = False) -> dict:
+    def view(cfg: dict, *, put: bool = False) -> dict:
         n = cfg["requested"]
         return {"RequestedProvisionedConcurrentExecutions": n,
                 "AvailableProvisionedConcurrentExecutions": 0 if put else n,
                 "AllocatedProvisionedConcurrentExecutions": 0 if put else n,
                 "Status": "IN_PROGRESS" if put else "READY", "LastModified": cfg["last_modified"],
-                "FunctionArn": f"arn:aws:lambda:{rt.region}:{rt.account_id}:function:{name}:{cfg['qualifier']}"}
+                "FunctionArn": cfg["function_arn"]}
+
+    def scope(self) -> dict:
+        """The region and account of the request (the function's own, as for reserved concurrency)."""
+        return {"region": self.region, "account_id": self.current_account}
 
     def target(self) -> tuple[str, str | None]:
         name = function_ref(unquote(self.path.split("/")[-2])).name
@@ -180,27 +245,27 @@ def _install_provisioned(rt: LambdaRuntime, patcher: Patcher) -> None:
             raise unpublished()
         n = int(json.loads(self.body)["ProvisionedConcurrentExecutions"])
         cfg = rt.put_provisioned(fn, qualifier, n)
-        return 202, {}, json.dumps(view(cfg, name, put=True))
+        return 202, {}, json.dumps(view(cfg, put=True))
 
     def get_provisioned_concurrency_config(self):
         name, qualifier = target(self)
         self.backend.get_function(name)
-        cfg = rt.get_provisioned(name, qualifier)
+        cfg = rt.get_provisioned(name, qualifier, **scope(self))
         if cfg is None:
             raise ProvisionedConcurrencyConfigNotFoundException("No Provisioned Concurrency Config found for this function")
-        return 200, {}, json.dumps(view(cfg, name))
+        return 200, {}, json.dumps(view(cfg))
 
     def delete_provisioned_concurrency_config(self):
         name, qualifier = target(self)
         self.backend.get_function(name)
-        if not rt.delete_provisioned(name, qualifier):
+        if not rt.delete_provisioned(name, qualifier, **scope(self)):
             raise ProvisionedConcurrencyConfigNotFoundException("No Provisioned Concurrency Config found for this function")
         return 204, {}, ""
 
     def list_provisioned_concurrency_configs(self):
         name, _ = target(self)
         self.backend.get_function(name)
-        configs = [view(c, name) for c in rt.list_provisioned(name)]
+        configs = [view(c) for c in rt.list_provisioned(name, **scope(self))]
         return 200, {}, json.dumps({"ProvisionedConcurrencyConfigs": configs})
 
     patcher.replace(PUT_PC, put_provisioned_concurrency_config)
@@ -209,4 +274,5 @@ def _install_provisioned(rt: LambdaRuntime, patcher: Patcher) -> None:
     patcher.replace(LIST_PC, list_provisioned_concurrency_configs)
     from moto.awslambda.responses import LambdaResponse
 
-    patcher.replace(LAMBDA_ROUTES, {PROVISIONED_PATH: LambdaResponse.dispatch})
+    patcher.replace(LAMBDA_ROUTES, {PROVISIONED_PATH: LambdaResponse.dispatch,
+                                    ACCOUNT_SETTINGS_PATH: LambdaResponse.dispatch})

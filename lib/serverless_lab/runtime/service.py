@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -28,7 +30,7 @@ from ..ids import request_id as new_request_id
 from ..trace import TRACE, Invocation, Trace
 from . import logs as L
 from . import metrics
-from .code import CodeStore, layer_paths, runtime_dir
+from .code import CodeStore, layer_paths, runtime_dir, runtime_entries
 from .environment import Environment
 from .errors import (
     PYTHON_RUNTIMES,
@@ -43,6 +45,18 @@ INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is l
 DEFAULT_KEEP_ALIVE_S = limits.KEEP_ALIVE_DEFAULT_S              # idle environments: ~5-15 min on AWS
 DEFAULT_ACCOUNT_CONCURRENCY = limits.ACCOUNT_CONCURRENCY_DEFAULT
 RUNTIME_VERSION = "serverless-lab.local"
+# this interpreter's standard library: shown where AWS's runtime keeps it, /var/lang/lib/python3.x
+_STDLIB = sysconfig.get_paths()["stdlib"]
+# the interpreter itself, not the course's virtual environment: what /var/lang/bin/python3.x runs
+_BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def namespace_layout_possible(paths: list[str]) -> bool:
+    """AWS's layout mounts the layers over /opt: refuse it when something this Python needs lives there
+    (e.g. /opt/conda), so an environment never loses its own interpreter or code."""
+    if not sys.platform.startswith("linux") or os.environ.get("SERVERLESS_LAB_LAMBDA_LAYOUT") == "paths":
+        return False
+    return not any(os.path.realpath(p) == "/opt" or os.path.realpath(p).startswith("/opt/") for p in paths)
 
 
 def _lang(run_time: str | None) -> str:
@@ -83,12 +97,17 @@ class LambdaRuntime:
         self._envs: dict[str, Environment] = {}
         self._inflight: dict[tuple[str, str, str], int] = {}   # (account, region, name) -> running
         self._generation: dict[tuple[str, str], int] = {}
-        self._provisioned: dict[tuple[str, str], dict] = {}   # (name, qualifier) -> config
+        # (account, region, name, qualifier) -> config: like reserved concurrency, provisioned
+        # concurrency belongs to the function in its own account and region
+        self._provisioned: dict[tuple[str, str, str, str], dict] = {}
         self._reclaim_timer = None
         self._idle_cond = threading.Condition(self._lock)
         self._tmp = tempfile.mkdtemp(prefix="serverless-lab-lambda-")
         self.code = CodeStore(os.path.join(self._tmp, "functions"))
         self._runtime_dir = runtime_dir(os.path.join(self._tmp, "runtime"))
+        self._namespace_layout = namespace_layout_possible(
+            [self._tmp, sys.prefix, sys.base_prefix, _STDLIB, _BASE_PYTHON, os.path.dirname(__file__)]
+            + [path for _top, path in runtime_entries()])
         self.logs = L.LogWriter(self.account_id, self.region)
         self.zygote = Zygote()
         self.zygote.set_spares(SPARES_MIN)     # forked in the background once the zygote is up
@@ -191,9 +210,12 @@ class LambdaRuntime:
             pass
 
     # -- generation: code or configuration changed -----------------------------------------------
-    def retire(self, function_name: str, version: str | None = "$LATEST") -> None:
+    def retire(self, function_name: str, version: str | None = "$LATEST", *, region: str | None = None,
+               account_id: str | None = None) -> None:
         """New code/configuration (or a deleted function when ``version`` is None): idle
-        environments of the old one are shut down now, busy ones when they finish."""
+        environments of the old one are shut down now, busy ones when they finish. A deleted
+        function's provisioned concurrency goes with it, in its own region and account only."""
+        scope = (account_id or self.account_id, region or self.region)
         with self._lock:
             versions = {str(version)} if version is not None else (
                 {k[1] for k in self._idle if k[0] == function_name}
@@ -206,10 +228,10 @@ class LambdaRuntime:
                 for env in self._idle.pop(key):
                     self._discard_locked(env)
             if version is None:
-                for (n, q) in [k for k in self._provisioned if k[0] == function_name]:
-                    self._provisioned.pop((n, q), None)
+                for k in [k for k in self._provisioned if k[:3] == (*scope, function_name)]:
+                    self._provisioned.pop(k, None)
                 for env in [e for e in self._envs.values() if e.function_name == function_name
-                            and e.state == "idle"]:
+                            and (e.account_id, e.region) == scope and e.state == "idle"]:
                     self._discard_locked(env)
 
     def _key(self, fn) -> tuple:
@@ -406,8 +428,8 @@ class LambdaRuntime:
             self.logs.write(fn.function_name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
             with self._lock:
                 self._discard_locked(env)
-        if "requestId" in err:
-            err["requestId"] = rid
+        # an INIT error is reported before any request exists: AWS's payload has "requestId": ""
+        # (Runtime.ImportModuleError and friends; python-exceptions.html)
         return InvokeResult(json.dumps(err).encode(), "Unhandled", L.tail(lines), version, None, rec)
 
     # -- environments ------------------------------------------------------------------------------
@@ -424,9 +446,15 @@ class LambdaRuntime:
             self._envs[env.id] = env
         task, opt = self.code.prepare(fn, self._layer_blobs(fn))
         spec = {"env": self._function_env(fn, stream, task, provisioned), "task_root": task,
-                "sys_path": [task, *layer_paths(opt), self._runtime_dir], "handler": fn.handler,
+                "sys_path": [task, *layer_paths(opt, _lang(fn.run_time)), self._runtime_dir], "handler": fn.handler,
+                # the worker lays these out as AWS does (/var/task, /opt, /var/lang) when Linux lets it
+                "layout": {"task": task, "opt": opt, "runtime_site": self._runtime_dir,
+                           "bin": os.path.join(os.path.dirname(task), "bin"), "lang": _lang(fn.run_time),
+                           "layer_paths": layer_paths(opt, _lang(fn.run_time)), "python": _BASE_PYTHON,
+                           "namespace": self._namespace_layout},
                 "path_map": [(task, "/var/task"), (opt, "/opt"),
-                             (self._runtime_dir, f"/var/lang/lib/{_lang(fn.run_time)}/site-packages")],
+                             (self._runtime_dir, f"/var/lang/lib/{_lang(fn.run_time)}/site-packages"),
+                             (_STDLIB, f"/var/lang/lib/{_lang(fn.run_time)}")],
                 "address_space_bytes": self._address_space(int(fn.memory_size))}
         lines.append(f"INIT_START Runtime Version: {fn.run_time.replace('python', 'python:')}.{RUNTIME_VERSION}"
                      f"\tRuntime Version ARN: arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}")
@@ -438,6 +466,7 @@ class LambdaRuntime:
         lines.extend(L.output_events(ex.output))
         init_ms = float(ex.header.get("init_ms", (t1 - t0) * 1000.0))
         env.init_ms = init_ms
+        env.layout = ex.header.get("layout", env.layout)
         if ex.status == "ok" and ex.header.get("ok"):
             env.state = "busy"
             return env, None
@@ -556,44 +585,52 @@ class LambdaRuntime:
         return None
 
     # -- provisioned concurrency -----------------------------------------------------------------
+    # Each takes the function's account and region (from its ARN): the same name in another
+    # region is another function, with its own configuration (configuration-concurrency.html).
     def put_provisioned(self, fn, qualifier: str, n: int) -> dict:
         """Initialise ``n`` environments of this version now; they serve invocations first."""
         name, version = fn.function_name, str(fn.version)
         cfg = {"qualifier": qualifier, "version": version, "requested": int(n),
-               "last_modified": L.iso_now().replace("Z", "+0000")}
+               "last_modified": L.iso_now().replace("Z", "+0000"),
+               "function_arn": f"{fn.function_arn.split(':function:')[0]}:function:{name}:{qualifier}"}
         with self._lock:
-            self._provisioned[(name, qualifier)] = cfg
+            self._provisioned[(fn.account_id, fn.region, name, qualifier)] = cfg
         self._ensure_provisioned(fn)
         return cfg
 
-    def get_provisioned(self, name: str, qualifier: str) -> dict | None:
+    def get_provisioned(self, name: str, qualifier: str, *, region: str | None = None,
+                        account_id: str | None = None) -> dict | None:
         with self._lock:
-            return self._provisioned.get((name, qualifier))
+            return self._provisioned.get((account_id or self.account_id, region or self.region, name, qualifier))
 
-    def list_provisioned(self, name: str) -> list[dict]:
+    def list_provisioned(self, name: str, *, region: str | None = None, account_id: str | None = None) -> list[dict]:
+        scope = (account_id or self.account_id, region or self.region, name)
         with self._lock:
-            return [c for (n, _q), c in self._provisioned.items() if n == name]
+            return [c for k, c in self._provisioned.items() if k[:3] == scope]
 
-    def delete_provisioned(self, name: str, qualifier: str) -> bool:
+    def delete_provisioned(self, name: str, qualifier: str, *, region: str | None = None,
+                           account_id: str | None = None) -> bool:
+        scope = (account_id or self.account_id, region or self.region)
         with self._lock:
-            cfg = self._provisioned.pop((name, qualifier), None)
+            cfg = self._provisioned.pop((*scope, name, qualifier), None)
             if cfg is None:
                 return False
             for pool in self._idle.values():
                 for env in list(pool):
-                    if env.function_name == name and env.version == cfg["version"] and env.provisioned:
+                    if env.function_name == name and (env.account_id, env.region) == scope \
+                            and env.version == cfg["version"] and env.provisioned:
                         env.provisioned = False          # becomes an ordinary warm environment
                         env.last_used_lab = self.clock.now()
             self._schedule_reclaim_locked()
         return True
 
     def _ensure_provisioned(self, fn) -> None:
-        name, version = fn.function_name, str(fn.version)
+        name, version, scope = fn.function_name, str(fn.version), (fn.account_id, fn.region)
         with self._lock:
-            want = sum(c["requested"] for (n, _q), c in self._provisioned.items()
-                       if n == name and c["version"] == version)
+            want = sum(c["requested"] for k, c in self._provisioned.items()
+                       if k[:3] == (*scope, name) and c["version"] == version)
             have = [e for e in self._envs.values() if e.function_name == name and e.version == version
-                    and e.provisioned and e.alive]
+                    and (e.account_id, e.region) == scope and e.provisioned and e.alive]
         key = self._key(fn)
         for _ in range(max(want - len(have), 0)):
             lines: list[str] = []
