@@ -147,6 +147,98 @@ def test_logged_exceptions_name_var_task(aws, unique):
     assert 'File "/var/task/app.py", line 4, in handler' in text and "1 / 0" in text
 
 
+# -- 6. the file system as AWS lays it out: /var/task, /opt, /var/lang --------------------------------
+FILES_HANDLER = """
+import json, os, subprocess, sys
+from pathlib import Path
+
+def handler(event, context):
+    out = {"cwd": os.getcwd(), "root": os.environ["LAMBDA_TASK_ROOT"], "file": __file__,
+           "path": os.environ["PATH"], "executable": sys.executable,
+           "relative": json.load(open("data.json")),
+           "joined": json.load(open(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "data.json"))),
+           "beside": json.loads((Path(__file__).parent / "conf" / "x.json").read_text()),
+           "layer": open("/opt/layer.txt").read() if os.path.exists("/opt/layer.txt") else None}
+    try:
+        open("written.txt", "w")
+        out["write_task"] = "ok"
+    except OSError as exc:
+        out["write_task"] = exc.strerror
+    with open("/tmp/scratch.txt", "w") as fh:
+        out["write_tmp"] = fh.write("x")
+    probe = ("import importlib.util as u, json, os, sys; print(json.dumps({"
+             "'path': sys.path, 'cwd': os.getcwd(), 'root': os.environ['LAMBDA_TASK_ROOT'], "
+             "'PATH': os.environ['PATH'], 'fn': os.environ['AWS_LAMBDA_FUNCTION_NAME'], "
+             "'found': {m: u.find_spec(m) is not None for m in "
+             "('app', 'boto3', 'shared', 'moto', 'serverless_lab', 'pytest', 'numpy')}}))")
+    for exe in ("python3", sys.executable):
+        done = subprocess.run([exe, "-c", probe], capture_output=True, text=True, timeout=60)
+        out["sub " + exe] = json.loads(done.stdout) if done.returncode == 0 else done.stderr
+    return out
+"""
+
+
+def _files_function(lam, unique) -> str:
+    layer = lam.publish_layer_version(LayerName=unique("fl"), Content={"ZipFile": zip_code(
+        {"python/shared.py": "X = 1\n", "layer.txt": "from the layer"})})["LayerVersionArn"]
+    name = unique("files")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=_role(), Timeout=60,
+                        Layers=[layer], Code={"ZipFile": zip_code({
+                            "app.py": FILES_HANDLER, "data.json": '{"from": "the zip"}',
+                            "conf/x.json": '{"beside": true}'})})
+    return name
+
+
+def test_code_is_at_var_task_and_reads_its_own_files(aws, unique):
+    """LAMBDA_TASK_ROOT is /var/task, the working directory too, the handler's __file__ is
+    /var/task/app.py, layers are under /opt, and the zip's own files open by any of the usual paths.
+    /var/task is read-only; /tmp is writable. PATH starts with /var/lang/bin.
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+    https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html (layers under /opt)
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html (only /tmp is writable)"""
+    lam = boto3.client("lambda")
+    name = _files_function(lam, unique)
+    body = invoke(lam, name)["body"]
+    layouts = {e["layout"] for e in aws.extension("lambda").environments() if e["function"] == name}
+    if layouts != {"namespace"}:
+        pytest.skip("this Linux refuses unprivileged user namespaces: the 'paths' layout is tested below")
+    assert body["cwd"] == body["root"] == "/var/task" and body["file"] == "/var/task/app.py"
+    assert body["relative"] == body["joined"] == {"from": "the zip"} and body["beside"] == {"beside": True}
+    assert body["layer"] == "from the layer"
+    assert body["write_task"] == "Read-only file system" and body["write_tmp"] == 1
+    assert body["path"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    assert body["executable"] == "/var/lang/bin/python3.12"
+
+
+@pytest.mark.parametrize("layout", ["namespace", "paths"])
+def test_a_subprocess_sees_what_the_handler_sees(unique, monkeypatch, layout):
+    """A process the handler starts (python3 on PATH, or sys.executable) gets the handler's
+    environment variables and import path (its zip, its layers, the runtime's boto3), never the
+    course's virtual environment. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html"""
+    from serverless_lab import mock_aws
+
+    if layout == "paths":
+        monkeypatch.setenv("SERVERLESS_LAB_LAMBDA_LAYOUT", "paths")
+    with mock_aws() as session:
+        lam = boto3.client("lambda")
+        name = _files_function(lam, unique)
+        body = invoke(lam, name)["body"]
+        got = {e["layout"] for e in session.extension("lambda").environments() if e["function"] == name}
+    if layout == "namespace" and got != {"namespace"}:
+        pytest.skip("this Linux refuses unprivileged user namespaces")
+    assert got == {layout}
+    # the handler reads its files whatever the layout
+    assert body["relative"] == body["joined"] == {"from": "the zip"} and body["beside"] == {"beside": True}
+    for exe in ("python3", body["executable"]):
+        sub = body["sub " + exe]
+        assert isinstance(sub, dict), sub
+        assert sub["found"] == {"app": True, "boto3": True, "shared": True, "moto": False,
+                                "serverless_lab": False, "pytest": False, "numpy": False}
+        assert sub["cwd"] == sub["root"] == body["root"] and sub["PATH"] == body["path"] and sub["fn"] == name
+        assert not any(".venv" in p or "site-packages" in p and "/var/lang/" not in p and "/opt/" not in p
+                       and body["root"] not in p and "/runtime/" not in p for p in sub["path"]), sub["path"]
+
+
 def _role() -> str:
     from serverless_lab.packaging import lambda_role
 
