@@ -130,8 +130,13 @@ class LabClock:
             self.fire_due()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+        # Read the thread under the lock: _ensure_thread assigns and starts it under the same lock,
+        # so a thread seen here has been started (joining one not yet started raises RuntimeError,
+        # which left the session registered and every later mock_aws() joined a broken world).
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2)
         with self._lock:
             self._timers.clear()
