@@ -29,7 +29,8 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def _setup(aws, code: str, *, env: dict[str, str] | None = None, stop_timeout: int | None = None):
+def _setup(aws, code: str, *, env: dict[str, str] | None = None, stop_timeout: int | None = None,
+           init_process: bool | None = None):
     """A cluster, a log group and a one-container Fargate task definition running ``code``."""
     ecs, logs = aws.client("ecs"), aws.client("logs")
     cluster, family, group = _name("c"), _name("job"), f"/ecs/{_name('g')}"
@@ -43,6 +44,8 @@ def _setup(aws, code: str, *, env: dict[str, str] | None = None, stop_timeout: i
     }
     if stop_timeout is not None:
         container["stopTimeout"] = stop_timeout
+    if init_process is not None:
+        container["linuxParameters"] = {"initProcessEnabled": init_process}
     ecs.register_task_definition(family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
                                  cpu="256", memory="512", executionRoleArn=ROLE, containerDefinitions=[container])
     return ecs, logs, cluster, family, group
@@ -176,19 +179,77 @@ def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(aws):
     assert engine.processes() == []
 
 
-def test_graceful_stop_exits_on_sigterm(aws):
+def test_python_as_pid_1_without_a_handler_ignores_sigterm_and_is_killed_after_stop_timeout(aws):
+    """The command is the container's PID 1: a SIGTERM it has no handler for is discarded.
+
+    StopTask issues "the equivalent of docker stop" (SIGTERM, then SIGKILL after the stop timeout:
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html), Docker signals the
+    container's PID 1, and the kernel delivers to a PID namespace's init only the signals it has a
+    handler for (pid_namespaces(7); https://github.com/krallin/tini: without an init, "SIGTERM" does
+    not terminate a process that did not "explicitly install a signal handler for it").
+    """
+    ecs, logs, cluster, family, group = _setup(aws, """
+        import time
+        print("ready", flush=True)
+        while True:
+            time.sleep(0.05)
+    """, stop_timeout=20)
+    arn = _run(aws, ecs, cluster, family)["taskArn"]
+    wait_for_task(cluster, arn, status="RUNNING")
+    _wait_output(aws, arn, "ready")
+    pid = aws.extension("fargate").processes()[0]
+    ecs.stop_task(cluster=cluster, task=arn)
+    aws.clock.advance(2)  # DEACTIVATING -> STOPPING: SIGTERM goes out, and is dropped
+    aws.clock.advance(15)
+    time.sleep(0.2)
+    assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    done = wait_for_task(cluster, arn)
+    assert done["containers"][0]["exitCode"] == 137  # SIGKILL after stopTimeout, not Python's default 143
+    took = (done["executionStoppedAt"] - done["stoppingAt"]).total_seconds()
+    assert took >= 20  # the whole stopTimeout (lab seconds), after the deactivating step
+
+
+def test_init_process_forwards_sigterm_and_python_default_action_exits_143(aws):
+    """``linuxParameters.initProcessEnabled`` runs an init "that forwards signals and reaps processes"
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LinuxParameters.html, Docker's
+    ``--init``, tini): the command is no longer PID 1, so SIGTERM's default action kills it (128 + 15).
+    """
     ecs, logs, cluster, family, group = _setup(aws, """
         import time
         print("ready", flush=True)
         time.sleep(600)
-    """)
+    """, init_process=True)
     arn = _run(aws, ecs, cluster, family)["taskArn"]
     wait_for_task(cluster, arn, status="RUNNING")
     _wait_output(aws, arn, "ready")
     ecs.stop_task(cluster=cluster, task=arn)
     done = wait_for_task(cluster, arn)
-    assert done["containers"][0]["exitCode"] == 143  # 128 + SIGTERM: Python's default handler
+    assert done["containers"][0]["exitCode"] == 143  # 128 + SIGTERM: Python's default action
     assert done["stoppedReason"] == "Task stopped by user"
+    td = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    assert td["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
+
+
+@pytest.mark.parametrize("init_process", [False, True])
+def test_a_handler_is_called_with_or_without_an_init(aws, init_process):
+    """A program that installs a SIGTERM handler gets it called, as PID 1 or behind an init."""
+    ecs, logs, cluster, family, group = _setup(aws, """
+        import signal, sys, time
+        def bye(signum, frame):
+            print("SIGTERM: saved, exiting", flush=True)
+            sys.exit(0)
+        signal.signal(signal.SIGTERM, bye)
+        print("ready", flush=True)
+        while True:
+            time.sleep(0.05)
+    """, init_process=init_process)
+    arn = _run(aws, ecs, cluster, family)["taskArn"]
+    wait_for_task(cluster, arn, status="RUNNING")
+    _wait_output(aws, arn, "ready")
+    ecs.stop_task(cluster=cluster, task=arn)
+    done = wait_for_task(cluster, arn)
+    assert done["containers"][0]["exitCode"] == 0
+    assert "SIGTERM: saved, exiting" in _messages(logs, group)
 
 
 def test_task_boto3_calls_reach_the_mocked_world(aws):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import time
 import uuid
@@ -344,3 +345,127 @@ def test_task_cost_follows_architecture_and_storage(aws):
         costs[(arch, storage)] = task_cost(arn)
     assert costs[("ARM64", None)].assumptions["architecture"] == "arm64"
     assert costs[("ARM64", None)].total < costs[("X86_64", None)].total < costs[("X86_64", 100)].total
+
+
+STRATEGY = [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}]
+
+
+def _net_without_security_groups() -> dict:
+    net = default_network_configuration()
+    net["awsvpcConfiguration"].pop("securityGroups", None)
+    return net
+
+
+def test_service_with_a_capacity_provider_strategy_reaches_its_desired_count(aws):
+    """``base`` tasks on their provider first, then the rest split by ``weight``; tasks report their
+    ``capacityProviderName``; ``securityGroups`` may be left out (the VPC's default group is used).
+
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html
+    """
+    ecs, cluster, family = _cluster(aws)
+    ecs.put_cluster_capacity_providers(cluster=cluster, capacityProviders=["FARGATE", "FARGATE_SPOT"],
+                                       defaultCapacityProviderStrategy=[])
+    name = _name("svc")
+    svc = ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=5,
+                             capacityProviderStrategy=STRATEGY,
+                             networkConfiguration=_net_without_security_groups())["service"]
+    assert svc.get("launchType") is None
+    assert [s["capacityProvider"] for s in svc["capacityProviderStrategy"]] == ["FARGATE", "FARGATE_SPOT"]
+    svc = wait_for_service(cluster, name)
+    assert (svc["runningCount"], svc["desiredCount"]) == (5, 5)
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=service_tasks(cluster, name))["tasks"]
+    providers = sorted(t["capacityProviderName"] for t in tasks)
+    assert providers == ["FARGATE", "FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE_SPOT"]  # 1 base + 4 at 1:3
+    ecs.update_service(cluster=cluster, service=name, desiredCount=0)
+    wait_for_service(cluster, name)
+
+
+def test_a_strategy_needs_providers_associated_with_the_cluster(aws):
+    """"A capacity provider must be associated with the cluster to be used in a capacity provider strategy"
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html); launchType and
+    a strategy are exclusive."""
+    ecs, cluster, family = _cluster(aws)
+    for call in (lambda: ecs.create_service(cluster=cluster, serviceName=_name("svc"), taskDefinition=family,
+                                            desiredCount=1, capacityProviderStrategy=STRATEGY,
+                                            networkConfiguration=default_network_configuration()),
+                 lambda: ecs.run_task(cluster=cluster, taskDefinition=family, capacityProviderStrategy=STRATEGY,
+                                      networkConfiguration=default_network_configuration())):
+        with pytest.raises(ClientError) as err:
+            call()
+        assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert "not associated with the cluster" in err.value.response["Error"]["Message"]
+    ecs.put_cluster_capacity_providers(cluster=cluster, capacityProviders=["FARGATE", "FARGATE_SPOT"],
+                                       defaultCapacityProviderStrategy=[])
+    with pytest.raises(ClientError) as err:
+        ecs.create_service(cluster=cluster, serviceName=_name("svc"), taskDefinition=family, desiredCount=1,
+                           launchType="FARGATE", capacityProviderStrategy=STRATEGY,
+                           networkConfiguration=default_network_configuration())
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert err.value.response["Error"]["Message"].startswith(
+        "Specifying both a launch type and capacity provider strategy is not supported.")
+    tasks = ecs.run_task(cluster=cluster, taskDefinition=family, count=4, capacityProviderStrategy=STRATEGY,
+                         networkConfiguration=_net_without_security_groups())["tasks"]
+    assert sorted(t["capacityProviderName"] for t in tasks) == ["FARGATE", "FARGATE", "FARGATE_SPOT", "FARGATE_SPOT"]
+    for t in tasks:
+        ecs.stop_task(cluster=cluster, task=t["taskArn"])
+
+
+def test_create_service_refuses_the_name_of_an_active_or_draining_service(aws):
+    """AWS answers InvalidParameterException "Creation of service was not idempotent." while a service of
+    that name is ACTIVE or DRAINING (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html,
+    as reported in hashicorp/terraform-provider-aws#2283); once INACTIVE the name is free again."""
+    ecs, cluster, name = _service(aws, desired=1)
+    wait_for_service(cluster, name)
+    family = ecs.describe_services(cluster=cluster, services=[name])["services"][0]["taskDefinition"]
+
+    def again():
+        return ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=1,
+                                  launchType="FARGATE", networkConfiguration=default_network_configuration())
+    with pytest.raises(ClientError) as err:
+        again()
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert err.value.response["Error"]["Message"].startswith("Creation of service was not idempotent.")
+    ecs.delete_service(cluster=cluster, service=name, force=True)
+    assert ecs.describe_services(cluster=cluster, services=[name])["services"][0]["status"] == "DRAINING"
+    with pytest.raises(ClientError):
+        again()
+    svc = wait_for_service(cluster, name)
+    assert svc["status"] == "INACTIVE"
+    assert again()["service"]["status"] == "ACTIVE"
+    ecs.update_service(cluster=cluster, service=name, desiredCount=0)
+    wait_for_service(cluster, name)
+
+
+def test_tasks_spread_across_zones_and_scale_in_keeps_the_spread(aws):
+    """A service's tasks go to the Availability Zone with the fewest of them, and scale-in stops tasks in the
+    zone with the most ("Update Amazon ECS service parameters", Amazon ECS Developer Guide:
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/update-service-parameters.html)."""
+    ecs, cluster, family = _cluster(aws)
+    ec2 = aws.client("ec2")
+    net = default_network_configuration()
+    subnets = net["awsvpcConfiguration"]["subnets"][:2]
+    net["awsvpcConfiguration"]["subnets"] = subnets
+    zone = {s["SubnetId"]: s["AvailabilityZone"] for s in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
+    assert len(set(zone.values())) == 2
+    name = _name("svc")
+    ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=3,
+                       launchType="FARGATE", networkConfiguration=net)
+    wait_for_service(cluster, name)
+
+    def placed() -> dict[str, str]:
+        return {t["taskArn"]: t["availabilityZone"] for t in ecs.describe_tasks(
+            cluster=cluster, tasks=service_tasks(cluster, name))["tasks"]}
+    assert sorted(collections.Counter(placed().values()).values()) == [1, 2]   # 3 tasks over 2 zones
+    lonely = next(arn for arn, z in placed().items() if list(placed().values()).count(z) == 1)
+    crash_task(lonely)                       # its replacement goes to the same, emptier zone: the newest task
+    wait_for_service(cluster, name)
+    replacement = service_tasks(cluster, name)[-1]
+    assert replacement != lonely and list(placed().values()).count(placed()[replacement]) == 1
+    ecs.update_service(cluster=cluster, service=name, desiredCount=2)
+    wait_for_service(cluster, name)
+    assert sorted(placed().values()) == sorted(set(zone.values()))   # one per zone: not newest-first
+    assert replacement in placed(), "the newest task (alone in its zone) was kept"
+    ecs.update_service(cluster=cluster, service=name, desiredCount=0)
+    wait_for_service(cluster, name)

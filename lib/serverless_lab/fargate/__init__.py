@@ -68,9 +68,13 @@ STOP_GRACE_S = 3.0  # real seconds a stopping, working process gets before the w
 
 
 def working_after_sigterm(engine: FargateEngine, run: Any) -> bool:
-    """The task got SIGTERM (STOPPING) and a container still works (not sleeping on the lab clock)."""
+    """The task got SIGTERM (STOPPING) and a container still works (not sleeping on the lab clock).
+
+    A container whose SIGTERM was dropped (PID 1 with no handler) is not given the grace: it never
+    learns that it is stopping, so only its SIGKILL after stopTimeout ends it."""
     return bool(run.stopping and run.task.last_status == "STOPPING"
-                and any(c.alive and engine._sleeping_until(c) is None for c in run.containers))
+                and any(c.alive and not c.sigterm_dropped and engine._sleeping_until(c) is None
+                        for c in run.containers))
 
 
 class TaskWaitTimeout(LabError):

@@ -12,7 +12,8 @@ This engine patches moto's ECS backend so that a Fargate task
   ``awslogs-group``, stream ``<awslogs-stream-prefix>/<container name>/<task id>``);
 * reports exit codes, ``stoppedReason`` and ``stopCode`` in DescribeTasks as ECS does;
 * on StopTask sends SIGTERM, then SIGKILL after the container's ``stopTimeout`` (30 s default)
-  of lab time.
+  of lab time; the command runs as the container's PID 1, so SIGTERM reaches it only if it has a
+  handler or ``linuxParameters.initProcessEnabled`` is set (:func:`.process.deliver_stop_signal`).
 
 The patches are undone and every process group is killed by :meth:`FargateEngine.stop`.
 """
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from . import sizes, taskclock
-from .process import CannotStartContainer, exit_code, resolve_argv, signal_group, spawn
+from .process import CannotStartContainer, deliver_stop_signal, exit_code, resolve_argv, signal_group, spawn
 
 if TYPE_CHECKING:
     from ..cloud.session import MockSession
@@ -80,6 +81,20 @@ class FargateTimings:
     deprovisioning_s: float = 10.0
 
 
+def _availability_zone(backend: Any, task: Any) -> str:
+    """The Availability Zone of the subnet the task's network interface is in (its first subnet)."""
+    subnets = ((getattr(task, "network_configuration", None) or {}).get("awsvpcConfiguration") or {}).get("subnets")
+    if subnets:
+        from moto.ec2.exceptions import InvalidSubnetIdError
+        from moto.ec2.models import ec2_backends
+
+        try:
+            return str(ec2_backends[backend.account_id][backend.region_name].get_subnet(subnets[0]).availability_zone)
+        except InvalidSubnetIdError:   # deleted since check_network looked: AWS would still report the zone
+            pass
+    return f"{backend.region_name}a"
+
+
 def _dt(t: float | None) -> datetime | None:
     return None if t is None else datetime.fromtimestamp(t, tz=timezone.utc)
 
@@ -115,6 +130,8 @@ class ContainerRun:
     env: dict[str, str]
     cwd: str
     stop_timeout_s: float
+    init_process: bool = False          # linuxParameters.initProcessEnabled: an init forwards SIGTERM
+    sigterm_dropped: bool = False       # StopTask's SIGTERM never reached the command (PID 1, no handler)
     log_group: str | None = None
     log_region: str | None = None
     log_stream: str | None = None
@@ -216,22 +233,31 @@ class FargateEngine:
         def run_task(backend: Any, cluster_str: str, task_definition_str: str, count: int,
                      overrides: dict[str, Any] | None, started_by: str, tags: Any, launch_type: str | None,
                      networking_configuration: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+            from .services import is_fargate_strategy, place_on_providers
             from .validation import check_count, check_network, check_supports_fargate
 
             strategy = kwargs.get("capacity_provider_strategy") or (args[2] if len(args) > 2 else None)
-            fargate = launch_type == "FARGATE" or bool(
-                strategy and strategy[0].get("capacityProvider") in ("FARGATE", "FARGATE_SPOT"))
+            if not launch_type and not strategy:   # AWS (and moto): the cluster's default strategy
+                strategy = getattr(backend._get_cluster(cluster_str), "default_capacity_provider_strategy", None)
+            fargate = launch_type == "FARGATE" or is_fargate_strategy(strategy or [])
             if not fargate:
                 return original_run(backend, cluster_str, task_definition_str, count, overrides, started_by, tags,
                                     launch_type, networking_configuration, *args, **kwargs)
             check_count(count)
             backend._get_cluster(cluster_str)
+            if strategy:
+                from .services import check_strategy
+
+                check_strategy(backend, cluster_str, strategy)
             definition = backend.describe_task_definition(task_definition_str)
             check_supports_fargate(definition)
             networking_configuration = check_network(backend, networking_configuration)
             tasks = original_run(backend, cluster_str, task_definition_str, count, overrides, started_by, tags,
                                  launch_type, networking_configuration, *args, **kwargs)
-            for task in tasks:
+            providers = place_on_providers(strategy, {}, len(tasks)) if strategy else [None] * len(tasks)
+            for task, provider in zip(tasks, providers):
+                if provider is not None:   # RunTask splits count over the strategy as a service does
+                    task.capacity_provider_name = provider
                 engine._launch(backend, task, definition, overrides or {})
             return tasks
 
@@ -458,7 +484,8 @@ class FargateEngine:
             run_c = ContainerRun(
                 view=view, essential=bool(cd.get("essential", True)), argv=argv, start_error=error, env=env,
                 cwd=workdir if workdir and os.path.isdir(workdir) else os.getcwd(),
-                stop_timeout_s=min(float(cd.get("stopTimeout") or DEFAULT_STOP_TIMEOUT_S), MAX_STOP_TIMEOUT_S))
+                stop_timeout_s=min(float(cd.get("stopTimeout") or DEFAULT_STOP_TIMEOUT_S), MAX_STOP_TIMEOUT_S),
+                init_process=bool((cd.get("linuxParameters") or {}).get("initProcessEnabled")))
             logcfg = cd.get("logConfiguration") or {}
             if logcfg.get("logDriver") == "awslogs":
                 opts = logcfg.get("options") or {}
@@ -474,7 +501,7 @@ class FargateEngine:
         task._transitions = []  # moto's ManagedState must not move the status: the engine does
         run.set(last_status="PROVISIONING", desired_status="RUNNING", created_at=_dt(now), cpu=str(cpu),
                 memory=str(memory), containers=[c.view for c in containers], platform_version="1.4.0",
-                platform_family="Linux", availability_zone=f"{run.region}a", version=1,
+                platform_family="Linux", availability_zone=_availability_zone(backend, task), version=1,
                 launch_type=task.launch_type or "FARGATE", stopped_reason=None, health_status="UNKNOWN",
                 ephemeral_storage=getattr(definition, "ephemeral_storage", None) or {"sizeInGiB": 20})
         with self._lock:
@@ -637,7 +664,7 @@ class FargateEngine:
             return
         for c in alive:
             assert c.proc is not None
-            signal_group(c.proc, 15)
+            c.sigterm_dropped = not deliver_stop_signal(c.proc, c.init_process)
             self._at(run, c.stop_timeout_s, lambda c=c: self._kill(c))
 
     def _kill(self, c: ContainerRun) -> None:

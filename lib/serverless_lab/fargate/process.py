@@ -277,6 +277,49 @@ def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         WATCHDOG.send("kill", proc.pid)  # what the process left behind if it had already exited
 
 
+def catches(pid: int, sig: int) -> bool | None:
+    """Whether the process has a handler of its own for ``sig`` (None: this system cannot tell).
+
+    Read from ``SigCgt`` in ``/proc/<pid>/status`` (the caught-signals mask), the fact the kernel
+    looks at when a signal is sent to a PID namespace's init (see :func:`deliver_stop_signal`).
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def deliver_stop_signal(proc: subprocess.Popen[bytes], init_process: bool, sig: int = 15) -> bool:
+    """Send StopTask's SIGTERM as Docker does; False when the container's process never gets it.
+
+    Docker signals the container's PID 1 only, and the kernel discards a signal sent to a PID
+    namespace's init for which init has no handler of its own ("Only signals for which the init
+    process has established a signal handler can be sent to the init process", pid_namespaces(7)):
+    the command runs as PID 1 unless ``linuxParameters.initProcessEnabled`` puts an init (tini,
+    Docker's ``--init``) in front of it, which forwards the signal to the command, whose default
+    action then applies (Python: killed by SIGTERM, exit code 143). Without the init, a Python
+    program with no SIGTERM handler carries on and is killed with SIGKILL after ``stopTimeout``
+    (exit code 137); a program that installs a handler gets its handler called either way.
+
+    Here the command is an ordinary process, so the mock drops SIGTERM itself when the command
+    runs as PID 1 and has no handler at that moment (on systems without ``/proc`` it cannot tell,
+    and sends it).
+    """
+    if proc.poll() is not None:
+        return False
+    if not init_process and catches(proc.pid, sig) is False:
+        return False
+    try:
+        proc.send_signal(sig)
+    except (ProcessLookupError, OSError):
+        return False
+    return True
+
+
 def exit_code(returncode: int) -> int:
     """A container's exit code as ECS reports it: a signal N becomes 128 + N (SIGKILL → 137)."""
     return 128 - returncode if returncode < 0 else returncode

@@ -26,8 +26,13 @@ desiredCount``, so after a scale-in it does not wait for the surplus tasks to re
 :func:`crash_task` kills a task's processes (an out-of-memory kill, a segfault) and
 :func:`interrupt_spot_task` simulates Fargate Spot's two-minute warning.
 
+A service's tasks are spread over the Availability Zones of its subnets (each new task goes to the
+zone with the fewest) and scale-in stops a task in the zone with the most, newest first within it;
+a ``capacityProviderStrategy`` of FARGATE / FARGATE_SPOT places tasks by ``base`` and ``weight``
+(:func:`place_on_providers`), and CreateService refuses the name of an ACTIVE or DRAINING service.
+
 Not modelled: deployments that replace tasks of an old task definition (rolling updates,
-circuit breaker), load balancer health checks, placement across Availability Zones, and
+circuit breaker), load balancer health checks, placement strategies and constraints, and
 Application Auto Scaling policies (a lab computes the desired count from a metric and calls
 UpdateService, which is what a target-tracking policy does for you).
 """
@@ -55,6 +60,11 @@ UPDATE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.update_service
 DELETE_SERVICE = seam("moto.ecs.models:EC2ContainerServiceBackend.delete_service", extension="fargate", lazy=True,
                       why="deleting a Fargate service stops its tasks; as on AWS it is DRAINING until they are STOPPING "
                           "or STOPPED, then INACTIVE (moto marks it INACTIVE at once)")
+CREATE_SERVICE_REQUEST = seam(
+    "moto.ecs.responses:EC2ContainerServiceResponse.create_service", extension="fargate", lazy=True,
+    why="moto's CreateService drops capacityProviderStrategy (the service becomes an EC2 one that starts nothing, "
+        "and one without securityGroups fails with a KeyError); the scheduler places a Fargate service's tasks on "
+        "FARGATE / FARGATE_SPOT by base and weight")
 LIST_SERVICES = seam("moto.ecs.models:EC2ContainerServiceBackend.list_services", extension="fargate", lazy=True,
                      why="AWS lists only ACTIVE services (a deleted one is DRAINING, then INACTIVE: DescribeServices "
                          "still shows it, ListServices does not); moto lists every service it keeps, and a cluster "
@@ -63,6 +73,7 @@ LIST_TASKS = seam("moto.ecs.models:EC2ContainerServiceBackend.list_tasks", exten
                   why="moto ignores ListTasks(serviceName=...) and lists stopped tasks by default; the course filters on "
                       "the service's group and, as AWS does, on desiredStatus RUNNING unless asked otherwise")
 
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 REPLACE_DELAY_S = 0.0      # lab seconds between a task stopping and the scheduler reacting
 MAX_EVENTS = 100
 SPOT_REASON = "Your Spot Task was interrupted."
@@ -82,6 +93,7 @@ class ServiceState:
     tasks: list[str] = field(default_factory=list)
     steady: bool = False
     timer: Any = None
+    strategy: list[dict[str, Any]] | None = None   # capacityProviderStrategy (None: launchType FARGATE)
 
     @property
     def name(self) -> str:
@@ -90,6 +102,73 @@ class ServiceState:
     @property
     def key(self) -> str:
         return f"{self.service.cluster_name}:{self.service.name}"
+
+
+def _invalid(message: str) -> Exception:
+    from moto.ecs.exceptions import InvalidParameterException
+
+    return InvalidParameterException(message)
+
+
+def is_fargate_strategy(strategy: list[dict[str, Any]]) -> bool:
+    """A strategy of Fargate capacity providers (a strategy cannot mix them with Auto Scaling groups)."""
+    return bool(strategy) and all(s.get("capacityProvider") in FARGATE_PROVIDERS for s in strategy)
+
+
+def check_strategy(backend: Any, cluster: str, strategy: list[dict[str, Any]]) -> None:
+    """AWS: "A capacity provider must be associated with the cluster to be used in a capacity provider
+    strategy" (CreateService / RunTask capacityProviderStrategy, Amazon ECS API Reference), with
+    CreateCluster(capacityProviders=...) or PutClusterCapacityProviders."""
+    cluster_obj = backend._get_cluster(cluster)
+    associated = set(cluster_obj.capacity_providers or [])
+    missing = [s.get("capacityProvider") for s in strategy if s.get("capacityProvider") not in associated]
+    if missing:
+        raise _invalid(
+            "The specified capacity provider strategy cannot contain a capacity provider that is not associated "
+            f"with the cluster. → Associate {', '.join(map(str, missing))} with cluster {cluster_obj.name!r} first: "
+            f"ecs.put_cluster_capacity_providers(cluster={cluster_obj.name!r}, capacityProviders=['FARGATE', "
+            "'FARGATE_SPOT'], defaultCapacityProviderStrategy=[]) (or create_cluster(..., capacityProviders=[...])).")
+
+
+def check_not_a_duplicate(backend: Any, cluster: str, name: str) -> None:
+    """CreateService refuses the name of a service that is still ACTIVE or DRAINING in the cluster
+    (AWS answers InvalidParameterException "Creation of service was not idempotent."); an INACTIVE
+    one's name can be used again."""
+    try:
+        cluster_name = backend._get_cluster(cluster).name
+    except Exception:  # noqa: BLE001 - moto raises ClusterNotFoundException itself, from create_service
+        return
+    old = backend.services.get(f"{cluster_name}:{name}")
+    if old is not None and old.status in ("ACTIVE", "DRAINING"):
+        raise _invalid(f"Creation of service was not idempotent. → Service {name!r} is {old.status} in cluster "
+                       f"{cluster_name!r}: change it with update_service, or delete it (scale to 0, delete_service) "
+                       "and wait until it is INACTIVE (waiter 'services_inactive') before creating it again.")
+
+
+def place_on_providers(strategy: list[dict[str, Any]], have: dict[str, int], count: int) -> list[str]:
+    """The capacity provider of each of ``count`` new tasks, given the tasks each provider already runs.
+
+    Amazon ECS Developer Guide, "Capacity provider strategies": the ``base`` tasks (one provider may
+    have one) run on that provider first; the rest are split by ``weight`` ("if you have a strategy
+    that contains two capacity providers and both have a weight of 1, then when the base is
+    satisfied, the tasks will be split evenly"; weight 0 takes none once the base is met).
+    """
+    have = dict(have)
+    out: list[str] = []
+    for _ in range(count):
+        pick = next((str(s["capacityProvider"]) for s in strategy
+                     if have.get(str(s["capacityProvider"]), 0) < int(s.get("base", 0) or 0)), None)
+        if pick is None:
+            weighted = [s for s in strategy if int(s.get("weight", 0) or 0) > 0] or strategy[:1]
+
+            def load(s: dict[str, Any]) -> float:
+                name = str(s["capacityProvider"])
+                beyond = have.get(name, 0) - int(s.get("base", 0) or 0)
+                return (beyond + 1) / max(int(s.get("weight", 0) or 0), 1)
+            pick = str(min(weighted, key=load)["capacityProvider"])
+        have[pick] = have.get(pick, 0) + 1
+        out.append(pick)
+    return out
 
 
 class ServiceScheduler:
@@ -102,6 +181,7 @@ class ServiceScheduler:
         self._lock = threading.RLock()
         self._patcher = Patcher()
         self._stopped = False
+        self._request = threading.local()   # the CreateService request's capacityProviderStrategy
 
     # -- activation -----------------------------------------------------------------------------
     def start(self) -> ServiceScheduler:
@@ -131,9 +211,34 @@ class ServiceScheduler:
             bound.apply_defaults()
             a = dict(bound.arguments)
             a.pop("self", None)
+            strategy = getattr(sched._request, "strategy", None)
+            sched._request.strategy = None
+            check_not_a_duplicate(backend, a.get("cluster_str") or "default", str(a.get("service_name")))
+            if strategy is not None:
+                if a.get("launch_type"):
+                    raise _invalid("Specifying both a launch type and capacity provider strategy is not supported. "
+                                   "Remove one and try again.")
+            elif not a.get("launch_type"):   # AWS: no launchType and no strategy: the cluster's default strategy
+                strategy = backend._get_cluster(a.get("cluster_str") or "default").default_capacity_provider_strategy
+            if strategy:
+                check_strategy(backend, a.get("cluster_str") or "default", strategy)
+                if not is_fargate_strategy(strategy):
+                    return create(backend, *args, **kwargs)
+                return sched._create(backend, create, a, strategy)
             if a.get("launch_type") != "FARGATE":
                 return create(backend, *args, **kwargs)
             return sched._create(backend, create, a)
+
+        create_request = CREATE_SERVICE_REQUEST.current()
+
+        def create_service_request(response: Any) -> Any:
+            # moto's response handler does not pass capacityProviderStrategy on: hand it to create_service
+            strategy = response._get_param("capacityProviderStrategy")
+            sched._request.strategy = list(strategy) if strategy else None
+            try:
+                return create_request(response)
+            finally:
+                sched._request.strategy = None
 
         update = UPDATE_SERVICE.current()
 
@@ -181,6 +286,7 @@ class ServiceScheduler:
             return tasks
 
         self._patcher.replace(CREATE_SERVICE, create_service)
+        self._patcher.replace(CREATE_SERVICE_REQUEST, create_service_request)
         self._patcher.replace(UPDATE_SERVICE, update_service)
         self._patcher.replace(DELETE_SERVICE, delete_service)
         self._patcher.replace(LIST_SERVICES, list_active_services)
@@ -195,7 +301,8 @@ class ServiceScheduler:
         with self._lock:
             return self.services.get(f"{cluster_name}:{service.rsplit('/', 1)[-1]}")
 
-    def _create(self, backend: Any, create: Any, a: dict[str, Any]) -> Any:
+    def _create(self, backend: Any, create: Any, a: dict[str, Any],
+                strategy: list[dict[str, Any]] | None = None) -> Any:
         from .validation import check_network, check_supports_fargate
 
         if a.get("task_definition_str"):
@@ -205,8 +312,18 @@ class ServiceScheduler:
 
             raise _client_error("A Fargate service needs a taskDefinition. → Pass taskDefinition='<family>'.")
         a["network_configuration"] = check_network(backend, a.get("network_configuration"))
+        if strategy:
+            a["launch_type"] = "FARGATE"   # moto's Service knows launch types only; the strategy replaces it below
         service = create(backend, **a)
-        state = ServiceState(service=service, backend=backend)
+        if strategy:
+            service.launch_type = None
+            service.capacity_provider_strategy = [
+                {"capacityProvider": s["capacityProvider"], "weight": int(s.get("weight", 0)), "base": int(s.get("base", 0))}
+                for s in strategy]
+            for d in getattr(service, "deployments", None) or []:
+                d.pop("launchType", None)
+                d["capacityProviderStrategy"] = service.capacity_provider_strategy
+        state = ServiceState(service=service, backend=backend, strategy=strategy)
         with self._lock:
             old = self.services.get(state.key)
             if old is not None and old.timer is not None:
@@ -255,7 +372,7 @@ class ServiceScheduler:
                     ids = " ".join(f"(task {arn.rsplit('/', 1)[-1]})" for arn in started)
                     self._event(state, f"(service {state.name}) has started {len(started)} tasks: {ids}.")
             elif len(live) > desired:
-                extra = sorted(live, key=lambda r: r.task.created_at or _dt(0), reverse=True)[:len(live) - desired]
+                extra = self._scale_in_order(live, len(live) - desired)
                 deployment = self._deployment_id(state)
                 with self.engine._lock:
                     for run in extra:
@@ -265,17 +382,69 @@ class ServiceScheduler:
             self._refresh(state)
 
     def _start_tasks(self, state: ServiceState, count: int) -> list[str]:
+        """Start ``count`` tasks one by one, each in the Availability Zone with the fewest of the service's
+        live tasks (and, with a capacity provider strategy, on the provider its base and weights choose)."""
         svc = state.service
+        live = self._live(state)
+        providers: list[str | None] = [None] * count
+        if state.strategy:
+            have: dict[str, int] = {}
+            for r in live:
+                name = str(getattr(r.task, "capacity_provider_name", None) or "")
+                have[name] = have.get(name, 0) + 1
+            providers = list(place_on_providers(state.strategy, have, count))
+        zones: dict[str, int] = {}
+        for r in live:
+            zones[str(r.task.availability_zone)] = zones.get(str(r.task.availability_zone), 0) + 1
         started: list[str] = []
-        while count > 0:
-            n = min(count, 10)
-            tasks = state.backend.run_task(svc.cluster_name, svc.task_definition, n, None,
-                                           self._deployment_id(state), None, "FARGATE",
-                                           svc.network_configuration or None, group=f"service:{svc.name}")
+        for provider in providers:
+            network = self._in_emptiest_zone(state, zones)
+            if provider is None:
+                tasks = state.backend.run_task(svc.cluster_name, svc.task_definition, 1, None,
+                                               self._deployment_id(state), None, "FARGATE", network,
+                                               group=f"service:{svc.name}")
+            else:
+                tasks = state.backend.run_task(svc.cluster_name, svc.task_definition, 1, None,
+                                               self._deployment_id(state), None, None, network,
+                                               group=f"service:{svc.name}",
+                                               capacity_provider_strategy=[{"capacityProvider": provider}])
+            for t in tasks:
+                zones[str(t.availability_zone)] = zones.get(str(t.availability_zone), 0) + 1
             started += [t.task_arn for t in tasks]
-            count -= n
         state.tasks += started
         return started
+
+    def _in_emptiest_zone(self, state: ServiceState, zones: dict[str, int]) -> dict[str, Any] | None:
+        """The service's network configuration with, first, a subnet of the zone that runs the fewest of its
+        tasks (Fargate spreads a service's tasks across the Availability Zones of its subnets)."""
+        network = state.service.network_configuration or None
+        vpc = (network or {}).get("awsvpcConfiguration") or {}
+        subnets = list(vpc.get("subnets") or [])
+        if len(subnets) < 2:
+            return network
+        from moto.ec2.models import ec2_backends
+
+        ec2 = ec2_backends[state.backend.account_id][state.backend.region_name]
+        by_zone = [(zones.get(str(ec2.get_subnet(sn).availability_zone), 0), i, sn) for i, sn in enumerate(subnets)]
+        first = min(by_zone)[2]
+        return {**network, "awsvpcConfiguration": {**vpc, "subnets": [first] + [sn for sn in subnets if sn != first]}}
+
+    @staticmethod
+    def _scale_in_order(live: list[TaskRun], surplus: int) -> list[TaskRun]:
+        """The tasks a scale-in stops: each from the Availability Zone that runs the most of the service's tasks
+        (Amazon ECS Developer Guide, "Update Amazon ECS service parameters": the scheduler "attempts to maintain
+        balance across the Availability Zones"); within a zone the mock stops the newest first."""
+        left = sorted(live, key=lambda r: r.task.created_at or _dt(0), reverse=True)
+        chosen: list[TaskRun] = []
+        for _ in range(min(surplus, len(left))):
+            zones: dict[str, int] = {}
+            for r in left:
+                zones[str(r.task.availability_zone)] = zones.get(str(r.task.availability_zone), 0) + 1
+            fullest = max(zones.values())
+            victim = next(r for r in left if zones[str(r.task.availability_zone)] == fullest)
+            left.remove(victim)
+            chosen.append(victim)
+        return chosen
 
     def _deployment_id(self, state: ServiceState) -> str:
         deployments = getattr(state.service, "deployments", None) or []
