@@ -407,3 +407,82 @@ def test_a_deleted_cluster_can_be_created_again_at_once(aws):
     kinds = sorted((s["SnapshotType"], s["DBClusterSnapshotIdentifier"].startswith("rds:")) for s in snapshots)
     assert kinds == [("automated", True), ("manual", False)]   # the final snapshot is kept; one automated
     rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=True)
+
+
+def _transfer(db, src: str, dst: str, amount: int, check_first: bool) -> None:
+    """A transfer in one Data API transaction (optionally reading the balance first: check-then-act)."""
+    tid = db.begin()
+    try:
+        if check_first:
+            db.sql("SELECT balance FROM accounts WHERE name = :n", {"n": {"stringValue": src}}, transactionId=tid)
+        db.sql("UPDATE accounts SET balance = balance - :a WHERE name = :n",
+               {"a": {"longValue": amount}, "n": {"stringValue": src}}, transactionId=tid)
+        db.sql("UPDATE accounts SET balance = balance + :a WHERE name = :n",
+               {"a": {"longValue": amount}, "n": {"stringValue": dst}}, transactionId=tid)
+    except BaseException:
+        db.rollback(tid)
+        raise
+    db.commit(tid)
+
+
+@pytest.mark.parametrize("check_first", [False, True])
+def test_concurrent_transfers_wait_for_each_other_as_on_postgres(aws, check_first):
+    """Aurora PostgreSQL runs READ COMMITTED: an UPDATE of a row another transaction changed waits for that
+    transaction's commit, then applies to the committed row (https://www.postgresql.org/docs/current/transaction-iso.html,
+    13.2.1). Concurrent transfers through boto3's rds-data in threads all apply; none fails with SQLite's
+    "database is locked"."""
+    import concurrent.futures as cf
+
+    db = Db(aws)
+    db.sql("CREATE TABLE accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))")
+    db.sql("INSERT INTO accounts VALUES ('a', 1000), ('b', 1000)")
+    moves = [("a", "b", 7), ("b", "a", 3)] * 8
+    with cf.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda m: _transfer(db, *m, check_first=check_first), moves))
+    rows = db.sql("SELECT name, balance FROM accounts ORDER BY name")["records"]
+    assert [(r[0]["stringValue"], r[1]["longValue"]) for r in rows] == [("a", 1000 - 8 * 4), ("b", 1000 + 8 * 4)]
+
+
+def test_a_read_then_write_waits_for_the_other_commit_and_sees_it(aws):
+    """The second transaction read the row before the first committed; its UPDATE waits for that commit and
+    applies to the new value (READ COMMITTED), where SQLite alone would answer SQLITE_BUSY at once."""
+    import threading
+
+    db = Db(aws)
+    db.sql("CREATE TABLE accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL)")
+    db.sql("INSERT INTO accounts VALUES ('a', 100)")
+    t1, t2 = db.begin(), db.begin()
+    for tid in (t1, t2):
+        assert db.sql("SELECT balance FROM accounts", transactionId=tid)["records"] == [[{"longValue": 100}]]
+    db.sql("UPDATE accounts SET balance = balance - 10", transactionId=t1)
+    outcome: dict = {}
+    waiting = threading.Thread(target=lambda: outcome.update(
+        r=db.sql("UPDATE accounts SET balance = balance - 10", transactionId=t2)["numberOfRecordsUpdated"]))
+    waiting.start()
+    waiting.join(timeout=0.3)
+    assert waiting.is_alive() and not outcome, "the second UPDATE waits for the first transaction"
+    db.commit(t1)
+    waiting.join(timeout=60)
+    assert outcome == {"r": 1}
+    db.commit(t2)
+    assert db.sql("SELECT balance FROM accounts")["records"] == [[{"longValue": 80}]]   # both debits applied
+
+
+def test_a_lock_held_too_long_fails_with_postgres_lock_timeout(aws, monkeypatch):
+    """A statement that waits past the embedded engine's cap fails as PostgreSQL's lock_timeout does
+    (SQLSTATE 55P03, https://www.postgresql.org/docs/current/errcodes-appendix.html), not with SQLITE_BUSY."""
+    from serverless_lab.aurora import sqlengines
+
+    monkeypatch.setattr(sqlengines, "LOCK_WAIT_S", 0.3)
+    db = Db(aws)
+    db.sql("CREATE TABLE t (x INTEGER)")
+    t1, t2 = db.begin(), db.begin()
+    db.sql("INSERT INTO t VALUES (1)", transactionId=t1)
+    with pytest.raises(ClientError) as err:
+        db.sql("INSERT INTO t VALUES (2)", transactionId=t2)   # same thread: t1 cannot commit meanwhile
+    assert _code(err) == "DatabaseErrorException"
+    assert _message(err).startswith("ERROR: canceling statement due to lock timeout")
+    assert _message(err).endswith("SQLState: 55P03") and "locked" not in _message(err)
+    db.rollback(t2)
+    db.commit(t1)
+    assert db.sql("SELECT COUNT(*) FROM t")["records"] == [[{"longValue": 1}]]

@@ -5,6 +5,12 @@ as the ``mock_aws`` session (``apsw`` gives column declared types and a modern S
 RETURNING, upserts and JSON operators). Each Data API transaction gets its own connection, as on
 Aurora; calls without ``transactionId`` autocommit.
 
+Concurrency follows Aurora PostgreSQL's READ COMMITTED where SQLite can: a transaction that has only
+read takes a fresh snapshot for each statement, and a statement that finds another transaction's write
+lock waits for its commit or rollback and then runs (PostgreSQL waits on the row), up to
+:data:`LOCK_WAIT_S`, then fails with SQLSTATE 55P03. SQLite locks the database, not rows, so writers to
+different rows wait for each other too; SQLITE_BUSY never reaches the caller.
+
 PostgreSQL: with ``mock_aws(aurora_postgres_dsn="postgresql://user:pw@host:5432/db")`` (or the
 environment variable ``SERVERLESS_LAB_AURORA_POSTGRES_DSN``) aurora-postgresql clusters run their
 SQL on that server, through psycopg. Each cluster+database gets its own schema (named
@@ -21,6 +27,7 @@ import json
 import os
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,6 +188,23 @@ def from_parameter(param: dict[str, Any], for_postgres: bool) -> Any:
 
 
 # -- SQLite ---------------------------------------------------------------------------------------
+LOCK_WAIT_S = 30.0    # the longest a statement waits for another transaction's write lock (real seconds)
+LOCK_POLL_S = 0.005
+
+
+def lock_timeout(engine: str) -> pgcompat.AuroraError:
+    """The error a statement gets when another transaction holds the lock past :data:`LOCK_WAIT_S`.
+
+    PostgreSQL waits for a row lock as long as ``lock_timeout`` allows (none by default) and then fails
+    with SQLSTATE 55P03; MySQL (InnoDB) fails after ``innodb_lock_wait_timeout`` with error 1205. The
+    embedded engine caps the wait so that a transaction left open in the same thread cannot hang the notebook.
+    """
+    hint = (f"another transaction held the lock for more than {LOCK_WAIT_S:g} s; commit or roll it back (the "
+            "embedded SQLite engine locks the whole database for a writing transaction, where Aurora locks rows)")
+    if dialect.family(engine) == "mysql":
+        return pgcompat.AuroraError("Lock wait timeout exceeded; try restarting transaction", "HY000", code=1205,
+                                    engine=engine, hint=hint)
+    return pgcompat.AuroraError("canceling statement due to lock timeout", "55P03", engine=engine, hint=hint)
 class SqliteConnection:
     """One connection to a cluster's SQLite database."""
 
@@ -220,16 +244,27 @@ class SqliteConnection:
         except dialect.DialectError as exc:
             raise SqlError.database(pgcompat.dialect_error(str(exc), original, self.engine)) from None
         with self.lock:
-            try:
-                info = apsw.ext.query_info(self.conn, sql, params or None)
-                before = self.conn.last_insert_rowid()
-                cursor = self.conn.execute(sql, params or None)
-                rows = [tuple(r) for r in cursor]
-                changes = self.conn.changes()
-                after = self.conn.last_insert_rowid()
-            except self._apsw.Error as exc:
-                raise SqlError.database(pgcompat.database_error(str(exc), original, self.engine, self.database)) \
-                    from None
+            deadline = time.monotonic() + LOCK_WAIT_S
+            while True:
+                try:
+                    self._fresh_snapshot()
+                    info = apsw.ext.query_info(self.conn, sql, params or None)
+                    before = self.conn.last_insert_rowid()
+                    cursor = self.conn.execute(sql, params or None)
+                    rows = [tuple(r) for r in cursor]
+                    changes = self.conn.changes()
+                    after = self.conn.last_insert_rowid()
+                    break
+                except self._apsw.BusyError as exc:
+                    # Another transaction holds the database's write lock (SQLite locks the database, PostgreSQL
+                    # the rows). This statement had no effect and this transaction holds no lock: wait for that
+                    # commit or rollback, as a PostgreSQL UPDATE waits for the row's lock, then run it again.
+                    if self._holds_write_lock() or time.monotonic() > deadline:
+                        raise SqlError.database(lock_timeout(self.engine)) from exc
+                    time.sleep(LOCK_POLL_S)
+                except self._apsw.Error as exc:
+                    raise SqlError.database(pgcompat.database_error(str(exc), original, self.engine, self.database)) \
+                        from None
         columns = None
         if info.description_full or info.description:
             desc = info.description_full or tuple((*d, None, None, None) for d in info.description)
@@ -242,6 +277,17 @@ class SqliteConnection:
         inserted = re.match(r"\s*INSERT\b", dialect.code_only(sql), re.I) is not None
         return Result(columns=columns, rows=rows, updated=changes if is_write else 0,
                       generated_id=after if inserted and changes and after != before else None)
+
+    def _holds_write_lock(self) -> bool:
+        return bool(self.conn.txn_state(None) == self._apsw.SQLITE_TXN_WRITE)
+
+    def _fresh_snapshot(self) -> None:
+        """READ COMMITTED, Aurora PostgreSQL's default isolation: each statement sees what was committed before it
+        began. A SQLite transaction keeps the snapshot of its first read until it writes (then it holds the write
+        lock, so nothing can commit past it): until then, a transaction that has only read starts a new one."""
+        if self.conn.in_transaction and not self._holds_write_lock():
+            self.conn.execute("ROLLBACK")   # it has written nothing: nothing is lost
+            self.conn.execute("BEGIN")
 
     def _has_table(self, name: str) -> bool:
         with self.lock:
