@@ -424,19 +424,30 @@ def test_lambda_task_short_cut_steps_aside_when_moto_would_read_the_payload(aws,
     assert not _moto_reads_body('{"note": "50% off + more", "id": "\\u00e9"}')
 
 
-def test_machine_timeout_still_applies(aws, unique):
-    """Without a machine TimeoutSeconds the program runs on the execution's thread; with one it keeps
-    moto's own thread, and the execution times out as on AWS."""
-    fn = create(aws.client("lambda"), unique("nap"), "import time\ndef handler(e, c):\n    time.sleep(2)\n    return e\n")
-    d = {"TimeoutSeconds": 1, "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "End": True}}}
-    flows = aws.extension("stepfunctions")
-    out = flows.run(_machine(aws, unique, d), {})
-    assert out["status"] == "TIMED_OUT", out
-    # moto writes ExecutionTimedOut once the running task returns (AWS at once)
-    deadline = time.monotonic() + 10
-    while flows.history(out["executionArn"])[-1]["type"] != "ExecutionTimedOut" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert flows.history(out["executionArn"])[-1]["type"] == "ExecutionTimedOut"
+def test_machine_timeout_ends_the_execution_at_once(unique, caplog):
+    """A machine's TimeoutSeconds ends the execution TIMED_OUT with ExecutionTimedOut as the last history
+    event at the timeout, not when the interrupted task returns
+    (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html, "TimeoutSeconds";
+    https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html). The Lambda task it
+    interrupted finishes unseen: nothing follows ExecutionTimedOut, and the session's end reports no crash."""
+    from serverless_lab.stepfunctions import terminal
+
+    with caplog.at_level(logging.WARNING), mock_aws() as aws:
+        fn = create(aws.client("lambda"), unique("nap"),
+                    "import time\ndef handler(e, c):\n    time.sleep(2)\n    return e\n")
+        d = {"TimeoutSeconds": 1, "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "End": True}}}
+        flows = aws.extension("stepfunctions")
+        out = flows.run(_machine(aws, unique, d), {})
+        assert out["status"] == "TIMED_OUT", out
+        at_timeout = [e["type"] for e in flows.history(out["executionArn"])]
+        assert at_timeout[-1] == "ExecutionTimedOut"          # at once: the handler is still sleeping
+        assert at_timeout.count("ExecutionTimedOut") == 1 and "LambdaFunctionSucceeded" not in at_timeout
+        assert terminal.wait_for_interrupted_work(timeout_s=60) == 0   # the handler has returned now
+        assert [e["type"] for e in flows.history(out["executionArn"])] == at_timeout
+        # a session that ends while an interrupted handler still runs waits for it, quietly
+        flows.run(_machine(aws, unique, d), {})
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage()[:300] for r in errors]
 
 
 def test_lambda_task_short_cut_in_parallel_branches_and_map(aws, unique):
@@ -462,3 +473,28 @@ def test_lambda_task_short_cut_in_parallel_branches_and_map(aws, unique):
                             for e in out["events"])))
     assert runs[0] == runs[1]
     assert runs[0][1] == [{"got": 1}, {"got": 2}, {"got": 3}]
+
+
+def test_a_failed_parallel_branch_gives_the_same_history_every_run(aws, unique):
+    """A branch fails: the Parallel state fails and its other branches are stopped ("If any branch fails ... the
+    entire Parallel state is considered to have failed and all its branches are stopped",
+    https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html). ParallelStateFailed then
+    ExecutionFailed end the history; the stopped branch's Lambda, still running, writes nothing after them."""
+    slow = create(aws.client("lambda"), unique("slow"), "import time\ndef handler(e, c):\n    time.sleep(1)\n    return e\n")
+    boom = create(aws.client("lambda"), unique("boom"), "def handler(e, c):\n    raise ValueError('boom')\n")
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": slow, "Next": "A2"},
+                                    "A2": {"Type": "Pass", "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": boom, "End": True}}}]}}}
+    arn = _machine(aws, unique, d)
+    flows = aws.extension("stepfunctions")
+    histories = []
+    for _ in range(3):
+        out = flows.run(arn, {})
+        assert out["status"] == "FAILED", out
+        assert aws.extension("lambda").wait_idle(60)   # the stopped branch's handler has returned
+        types = [e["type"] for e in flows.history(out["executionArn"])]
+        assert types[-2:] == ["ParallelStateFailed", "ExecutionFailed"], types
+        assert "LambdaFunctionSucceeded" not in types, types   # A was stopped while its handler ran
+        histories.append(types)
+    assert histories[0] == histories[1] == histories[2], histories

@@ -45,6 +45,7 @@ from . import jsonpath as _jsonpath
 from . import lambda_tasks as _lambda_tasks
 from . import programs as _programs
 from . import sync as _sync
+from . import terminal as _terminal
 from . import timing as _timing
 from .definition import problems as definition_problems
 from .history import (
@@ -134,6 +135,7 @@ class StepFunctionsHandle:
             _clients.install(self._patcher)
             self.programs = _programs.install(self._patcher)
             _inline.install(self._patcher)
+            _terminal.install(self._patcher)
             self.lambda_tasks = _lambda_tasks.install(self._patcher)
             _sync.install(self._patcher)
             original = START_SEAM.current()
@@ -274,6 +276,7 @@ class StepFunctionsHandle:
         """Abort executions still running, so none outlives the session; undo the seams."""
         try:
             self.abort_running()
+            _terminal.wait_for_interrupted_work()   # while the seams still keep it quiet
         finally:
             self._patcher.undo()
 

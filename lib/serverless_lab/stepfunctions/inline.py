@@ -10,6 +10,8 @@ The same holds one level up: moto runs each execution's program on a thread of i
 the execution's thread starts and joins, to enforce the machine's ``TimeoutSeconds``. Without
 one, the program runs on the execution's thread (an exception escaping it is reported as the
 thread would report it, and the execution still ends as before).
+With one, :func:`.terminal.run_with_timeout` runs it on a thread as moto does, and ends the
+execution's history with ``ExecutionTimedOut`` the moment the timeout passes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 from typing import Any
 
 from ..cloud.patching import Patcher, seam
+from . import terminal
 
 STATE_THREAD_SEAM = seam(
     "moto.stepfunctions.parser.asl.component.state.exec.execute_state:Thread",
@@ -88,11 +91,10 @@ def install(patcher: Patcher) -> None:
     patcher.replace(EVALUATE_SEAM, evaluate_with_timeout)
 
     program_class = PROGRAM_EVAL_SEAM.owner()
-    original_program_eval = PROGRAM_EVAL_SEAM.current()
 
     def program_eval(self: Any, env: Any) -> None:
         if self.timeout_seconds:
-            return original_program_eval(self, env)
+            return terminal.run_with_timeout(self, program_class, env)
         env.next_state_name = self.start_at.start_at_name
         try:
             super(program_class, self).eval(env)
