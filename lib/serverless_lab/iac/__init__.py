@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
-from . import resources, sam
+from . import catalog, resources, sam
+from . import update as stack_update
 from .artifacts import artifacts_bucket, build_layer, package
 from .sam import SUPPORTED, TemplateError, translate
 
@@ -48,6 +49,23 @@ STACK_TEMPLATE = seam(
     "moto.cloudformation.models:Stack._parse_template", extension="iac",
     why="moto's CloudFormation has no SAM transform; a template with Transform: "
         "AWS::Serverless-2016-10-31 is expanded with aws-sam-translator, as CloudFormation does")
+CREATE_CHANGE_SET = seam(
+    "moto.cloudformation.models:CloudFormationBackend.create_change_set", extension="iac",
+    why="a template CloudFormation cannot process (a failed transform, an unsupported resource) gives "
+        "a change set with Status FAILED and its StatusReason, as on AWS; moto has no such failure")
+CREATE_RESOURCES = seam(
+    "moto.cloudformation.models:Stack.create_resources", extension="iac",
+    why="a resource that fails to create rolls the stack back (what was created is deleted, "
+        "ROLLBACK_COMPLETE, the reason in the events); moto leaves a half-created stack and a traceback")
+RESOURCE_MAP_UPDATE = seam(
+    "moto.cloudformation.parsing:ResourceMap.update", extension="iac",
+    why="moto removes, then adds, then modifies, ignoring the dependency graph (a version SAM publishes "
+        "for new code was published before the function had it) and deletes Retain resources; "
+        "CloudFormation updates along Ref/GetAtt/Sub/DependsOn and removes last, keeping Retain")
+RESOURCE_MAP_DELETE = seam(
+    "moto.cloudformation.parsing:ResourceMap.delete", extension="iac",
+    why="moto deletes a stack's resources in set order, retrying what fails; CloudFormation deletes in "
+        "reverse dependency order (an alias before its function), so nothing fails for being out of order")
 CHANGE_SET_TEMPLATE = seam(
     "moto.cloudformation.models:ChangeSet._parse_template", extension="iac",
     why="change sets (what sam deploy creates) read the template separately; same SAM expansion")
@@ -90,23 +108,68 @@ class IacHandle:
 
         def expand(original: Any) -> Any:
             def _parse_template(stack: Any) -> None:
-                original(stack)
-                if sam.has_sam_transform(stack.template_dict):
-                    params = _defaults(stack.template_dict)
-                    params.update(getattr(stack, "parameters", None) or {})
-                    region = getattr(stack, "region_name", None) or self.session.region
-                    try:
-                        stack.template_dict = translate(stack.template_dict, params, region=region)
-                    except TemplateError as exc:
-                        raise ValidationError(message=f"{exc.message} {exc.next_step}".strip()) from None
+                owner = getattr(stack, "stack", None) or stack  # a ChangeSet names its stack
+                try:
+                    if isinstance(stack.template, str):
+                        # moto's YAML loader mangles short forms (!GetAtt [A, Arn], !Condition,
+                        # !Transform) and keeps dates; the course parses as CloudFormation does
+                        stack.template_dict = sam.load(stack.template)
+                    else:
+                        original(stack)
+                        stack.template_dict = sam.normalise(stack.template_dict)
+                    region = getattr(owner, "region_name", None) or self.session.region
+                    account = getattr(owner, "account_id", None) or self.session.account_id
+                    stack.template_dict = prepare(stack.template_dict, getattr(stack, "parameters", None),
+                                                  account, region)
+                except TemplateError as exc:
+                    failure = f"{exc.message} {exc.next_step}".strip()
+                    if not hasattr(stack, "change_set_id"):
+                        raise ValidationError(message=failure) from None
+                    # a change set is created FAILED, with the reason (what `sam deploy` prints)
+                    stack.template_dict = {"Resources": {}}
+                    stack.lab_failure = failure
             return _parse_template
 
         self._patcher.replace(STACK_TEMPLATE, expand(STACK_TEMPLATE.current()))
         self._patcher.replace(CHANGE_SET_TEMPLATE, expand(CHANGE_SET_TEMPLATE.current()))
+        original_create_cs = CREATE_CHANGE_SET.current()
+
+        def create_change_set(backend: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            change_set_id, stack_id = original_create_cs(backend, *args, **kwargs)
+            cs = backend.change_sets[change_set_id]
+            failure = getattr(cs, "lab_failure", None)
+            if failure:
+                cs.status, cs.execution_status, cs.status_reason = "FAILED", "UNAVAILABLE", failure
+                cs.changes = []
+            return change_set_id, stack_id
+
+        self._patcher.replace(CREATE_CHANGE_SET, create_change_set)
+        original_create_resources = CREATE_RESOURCES.current()
+
+        def create_resources(stack: Any) -> None:
+            try:
+                original_create_resources(stack)
+            except Exception as exc:  # noqa: BLE001 - recorded as CloudFormation does, never dropped
+                _roll_back(stack, exc)
+
+        self._patcher.replace(CREATE_RESOURCES, create_resources)
         original_execute = EXECUTE_CHANGE_SET.current()
 
         def execute_change_set(backend: Any, change_set_name: str, stack_name: str | None = None) -> None:
-            original_execute(backend, change_set_name, stack_name)
+            cs = backend.change_sets.get(change_set_name) or next(
+                (c for c in backend.change_sets.values() if c.change_set_name == change_set_name), None)
+            if cs is not None and cs.status == "FAILED":
+                raise InvalidChangeSetStatus(cs.change_set_id, cs.status)
+            if cs is not None and cs.change_set_type == "CREATE":
+                stack = backend.stacks[cs.stack_id]
+                try:
+                    original_execute(backend, change_set_name, stack_name)
+                except Exception as exc:  # noqa: BLE001 - recorded as CloudFormation does, never dropped
+                    cs.execution_status = "EXECUTE_FAILED"
+                    _roll_back(stack, exc)
+                    return
+            else:
+                original_execute(backend, change_set_name, stack_name)
             for stack in list(backend.stacks.values()):
                 cs = next((c for c in backend.change_sets.values()
                            if c.stack_id == stack.stack_id and c.execution_status == "EXECUTE_COMPLETE"
@@ -133,7 +196,9 @@ class IacHandle:
 
         self._patcher.replace(DELETE_STACK, delete_stack)
         original_class = RESOURCE_CLASS.current()
-        self._patcher.replace(RESOURCE_CLASS, lambda resource_type: resources.resource_class(resource_type, original_class))
+        self._patcher.replace(RESOURCE_MAP_UPDATE, stack_update.update)
+        self._patcher.replace(RESOURCE_MAP_DELETE, stack_update.delete)
+        self._patcher.replace(RESOURCE_CLASS, lambda resource_type: catalog.resource_class(resource_type, original_class))
         if self.session.options.get("s3_notifications", "sync") == "async":
             self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
         # aws-sam-translator takes about a second to import: do it while the lab gets ready
@@ -145,6 +210,67 @@ class IacHandle:
 
     def __repr__(self) -> str:
         return f"<iac: SAM transform on; {len(self.stacks)} stack(s) deployed with deploy()>"
+
+
+def _roll_back(stack: Any, exc: Exception) -> None:
+    """A failed creation: delete what was created, ROLLBACK_COMPLETE, the reason in the events."""
+    reason = _reason(exc)
+    failed = next((k for k in stack.resource_map._resource_json_map
+                   if k not in stack.resource_map._parsed_resources), "")
+    stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=(
+        f"The following resource(s) failed to create: [{failed}]. Rollback requested by user."))
+    stack.resource_map.delete()
+    stack.status = "ROLLBACK_COMPLETE"
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+
+
+def _reason(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    hint = getattr(exc, "next_step", "")
+    return f"{message} {hint}".strip()
+
+
+def InvalidChangeSetStatus(change_set_id: str, status: str) -> Exception:  # noqa: N802 - AWS's name
+    """ExecuteChangeSet's InvalidChangeSetStatus error (CloudFormation API reference, ExecuteChangeSet)."""
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class InvalidChangeSetStatusError(CloudFormationError):
+        code = "InvalidChangeSetStatus"
+
+    return InvalidChangeSetStatusError(
+        f"ChangeSet [{change_set_id}] cannot be executed in its current status of [{status}]")
+
+
+def prepare(template: dict[str, Any], parameters: dict[str, Any] | None, account: str,
+            region: str) -> dict[str, Any]:
+    """A parsed template as CloudFormation processes it: includes, then the SAM transform, then checks."""
+    if sam.has_include(template):
+        template = sam.expand_includes(template, lambda uri: _read_s3(uri, account))
+    if sam.has_sam_transform(template):
+        params = _defaults(template)
+        params.update(parameters or {})
+        try:
+            return translate(template, params, region=region)
+        except TemplateError as exc:
+            exc.message = f"Transform {sam.SAM_TRANSFORM} failed with: {exc.message}"
+            raise
+    sam.check_plain(template)
+    return template
+
+
+def _read_s3(uri: str, account: str) -> str:
+    """The text of an ``s3://bucket/key`` object in the mocked world (an AWS::Include snippet)."""
+    from moto.s3.models import s3_backends
+
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    try:
+        return s3_backends[account]["aws"].get_object(bucket, key).value.decode("utf-8")
+    except Exception as exc:  # noqa: BLE001 - moto's MissingBucket / MissingKey: say which
+        raise TemplateError(f"AWS::Include could not read {uri}: {type(exc).__name__}.",
+                            "Upload the snippet first (serverless_lab.iac.deploy uploads a local "
+                            "Location for you, as `sam deploy` does).") from None
 
 
 def _prewarm() -> None:
@@ -227,8 +353,8 @@ def deploy(template: str | Path = "template.yaml", stack_name: str = "capstone",
     text = path.read_text() if path else str(template)
     base = Path(base_dir) if base_dir else (path.parent if path else Path.cwd())
     body = sam.load(text)
-    if sam.has_sam_transform(body):
-        sam.check(body)
+    if sam.has_sam_transform(body) and not sam.has_include(body):
+        sam.check(body)  # before anything is uploaded (with includes: once CloudFormation inserted them)
     s3 = boto3.client("s3", region_name=session.region)
     body = package(body, base, s3, artifacts_bucket(s3, session.account_id, session.region))
     cfn = boto3.client("cloudformation", region_name=session.region)
@@ -238,7 +364,21 @@ def deploy(template: str | Path = "template.yaml", stack_name: str = "capstone",
         ChangeSetType="UPDATE" if exists else "CREATE", TemplateBody=json.dumps(body),
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()])
+    described = cfn.describe_change_set(ChangeSetName=change_set["Id"], StackName=stack_name)
+    if described["Status"] == "FAILED":
+        cfn.delete_change_set(ChangeSetName=change_set["Id"], StackName=stack_name)
+        if not exists:
+            cfn.delete_stack(StackName=stack_name)  # the empty REVIEW_IN_PROGRESS stack: nothing is left
+        raise TemplateError(f"The change set failed: {described.get('StatusReason')}",
+                            "Fix the template and deploy again.")
     cfn.execute_change_set(ChangeSetName=change_set["Id"], StackName=stack_name)
+    status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    if status in ("ROLLBACK_COMPLETE", "UPDATE_FAILED"):
+        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        reason = next((e.get("ResourceStatusReason") for e in events
+                       if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")), status)
+        raise LabError(f"The stack {stack_name} could not be deployed ({status}): {reason}",
+                       "Fix the template, delete the stack (serverless_lab.iac.delete) and deploy again.")
     handle = session.extensions.get("iac")
     if handle is not None:
         handle.stacks[stack_name] = str(path or "<text>")

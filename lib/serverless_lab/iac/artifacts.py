@@ -103,12 +103,41 @@ def package(template: dict[str, Any], base_dir: Path, s3: Any, bucket: str) -> d
             return value
         folder = (base_dir / value).resolve()
         if (str(folder), layer) not in uploaded:
-            data = artifact(folder, layer=layer)
+            # a .zip (or .jar) file is uploaded as it is, as `sam package` does
+            data = folder.read_bytes() if folder.is_file() and folder.suffix in (".zip", ".jar") \
+                else artifact(folder, layer=layer)
             key = hashlib.md5(data).hexdigest()  # noqa: S324 - a content name, as sam package does
             s3.put_object(Bucket=bucket, Key=key, Body=data)
             uploaded[(str(folder), layer)] = f"s3://{bucket}/{key}"
         return uploaded[(str(folder), layer)]
 
+    def include(value: Any) -> Any:
+        """AWS::Include snippets at a local path are uploaded (`aws cloudformation package` does it)."""
+        if isinstance(value, dict):
+            spec = value.get("Fn::Transform") if "Fn::Transform" in value else None
+            if isinstance(spec, dict) and spec.get("Name") == "AWS::Include":
+                location = (spec.get("Parameters") or {}).get("Location")
+                if isinstance(location, str) and not location.startswith(("s3://", "http")):
+                    path = (base_dir / location).resolve()
+                    if not path.is_file():
+                        raise LabError(f"The AWS::Include snippet {location} is not a file beside the template.",
+                                       "Give Location the path of the snippet (or an s3:// URI).")
+                    data = path.read_bytes()
+                    key = hashlib.md5(data).hexdigest() + path.suffix  # noqa: S324 - a content name
+                    s3.put_object(Bucket=bucket, Key=key, Body=data)
+                    spec["Parameters"]["Location"] = f"s3://{bucket}/{key}"
+            for inner in value.values():
+                include(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                include(inner)
+        return value
+
+    include(template)
+    transform = template.get("Transform")
+    for spec in transform if isinstance(transform, list) else [transform]:
+        if isinstance(spec, dict):
+            include({"Fn::Transform": spec})
     globals_fn = (template.get("Globals") or {}).get("Function") or {}
     if "CodeUri" in globals_fn:
         globals_fn["CodeUri"] = upload(globals_fn["CodeUri"], False)

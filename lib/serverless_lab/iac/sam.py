@@ -16,7 +16,9 @@ creates anything. The course runs that same translator in process. Two things di
 from __future__ import annotations
 
 import copy
+import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import LabError
@@ -46,17 +48,18 @@ MANAGED_POLICIES: dict[str, str] = {
 
 # What the course's mocked CloudFormation builds and makes work, per SAM resource type:
 # the properties it accepts (others are refused). Plain CloudFormation types are listed in
-# serverless_lab.iac.resources.SUPPORTED_TYPES.
+# serverless_lab.iac.catalog.SUPPORTED_TYPES.
 _FUNCTION_PROPS = {
     "Handler", "Runtime", "CodeUri", "InlineCode", "Description", "MemorySize", "Timeout",
     "Environment", "Events", "Policies", "Role", "Layers", "DeadLetterQueue", "Architectures",
     "EventInvokeConfig", "FunctionName", "Tags", "Tracing", "ReservedConcurrentExecutions",
-    "EphemeralStorage", "AutoPublishAlias", "LoggingConfig", "PackageType",
+    "EphemeralStorage", "AutoPublishAlias", "VersionDescription", "DeploymentPreference",
+    "LoggingConfig", "PackageType",
 }
 SUPPORTED: dict[str, set[str]] = {
     "AWS::Serverless::Function": _FUNCTION_PROPS,
     "AWS::Serverless::Api": {"StageName", "Name", "Description", "Cors", "EndpointConfiguration",
-                             "Variables", "Tags", "TracingEnabled", "OpenApiVersion"},
+                             "Variables", "Tags", "TracingEnabled", "OpenApiVersion", "Auth", "Models"},
     "AWS::Serverless::HttpApi": {"StageName", "Name", "Description", "CorsConfiguration",
                                  "StageVariables", "Tags"},
     "AWS::Serverless::SimpleTable": {"PrimaryKey", "TableName", "Tags", "ProvisionedThroughput"},
@@ -64,7 +67,37 @@ SUPPORTED: dict[str, set[str]] = {
                                       "CompatibleRuntimes", "CompatibleArchitectures",
                                       "LicenseInfo", "RetentionPolicy"},
 }
-SUPPORTED_EVENTS = {"S3", "Api", "HttpApi", "SQS", "Schedule"}
+# Sub-properties: (SAM type, property) → the keys the course honours inside it.
+SUPPORTED_NESTED: dict[tuple[str, str], set[str]] = {
+    ("AWS::Serverless::Api", "Auth"): {"ApiKeyRequired", "UsagePlan"},
+    ("AWS::Serverless::Function", "DeploymentPreference"): {"Type", "Enabled"},
+}
+# Event source types of AWS::Serverless::Function, with the properties the course honours
+# ("EventSource", https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventsource.html).
+SUPPORTED_EVENT_PROPS: dict[str, set[str]] = {
+    "S3": {"Bucket", "Events", "Filter"},
+    "Api": {"Path", "Method", "RestApiId", "Auth", "RequestModel", "RequestParameters"},
+    "HttpApi": {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"},
+    "SQS": {"Queue", "BatchSize", "Enabled", "FilterCriteria", "MaximumBatchingWindowInSeconds",
+            "FunctionResponseTypes", "ScalingConfig"},
+    "SNS": {"Topic", "FilterPolicy", "FilterPolicyScope", "Region"},
+    "DynamoDB": {"Stream", "StartingPosition", "BatchSize", "Enabled", "MaximumBatchingWindowInSeconds",
+                 "MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds",
+                 "DestinationConfig", "FunctionResponseTypes", "FilterCriteria", "ParallelizationFactor"},
+    "Schedule": {"Schedule", "Input", "Enabled", "State", "Name", "Description", "DeadLetterConfig",
+                 "RetryPolicy"},
+    "ScheduleV2": {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
+                   "Description", "DeadLetterConfig", "RetryPolicy", "FlexibleTimeWindow", "GroupName",
+                   "StartDate", "EndDate", "RoleArn", "OmitName"},
+}
+SUPPORTED_EVENT_NESTED: dict[tuple[str, str], set[str]] = {
+    ("Api", "Auth"): {"ApiKeyRequired"},
+    ("Api", "RequestModel"): {"Model", "Required", "ValidateBody", "ValidateParameters"},
+}
+SUPPORTED_EVENTS = set(SUPPORTED_EVENT_PROPS)
+# DeploymentPreference types the course honours: AllAtOnce moves the alias to the new version at
+# once, which is what publishing the alias does; CodeDeploy's gradual shifting is not modelled.
+DEPLOYMENT_TYPES = {"AllAtOnce"}
 
 
 class TemplateError(LabError):
@@ -79,28 +112,201 @@ def has_sam_transform(template: dict[str, Any]) -> bool:
 
 
 def load(text: str) -> dict[str, Any]:
-    """Parse a template (YAML with CloudFormation's short tags such as ``!Ref``, or JSON)."""
+    """Parse a template (YAML with CloudFormation's short tags such as ``!Ref``, or JSON).
+
+    YAML reads an unquoted ``AWSTemplateFormatVersion: 2010-09-09`` (or any unquoted date) as
+    a date; CloudFormation reads it as the text it is, and so does the course (:func:`normalise`).
+    Short forms (``!GetAtt A.Arn``, ``!GetAtt [A, Arn]``, ``!Sub [..., {...}]``, ``!If``,
+    ``!Condition``, ``!Transform``...) become their full ``Fn::`` forms, as in "Intrinsic function
+    reference" (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html).
+    """
     from samtranslator.yaml_helper import yaml_parse
 
     text = text.strip()
-    return json.loads(text) if text.startswith("{") else yaml_parse(text)
+    if not text:
+        raise TemplateError("The template is empty.", "Pass the text of a CloudFormation or SAM template.")
+    try:
+        parsed = json.loads(text) if text.startswith("{") else yaml_parse(text)
+    except ValueError as exc:
+        raise TemplateError(f"Template format error: {exc}", "Fix the JSON of the template.") from None
+    except Exception as exc:  # noqa: BLE001 - yaml's ScannerError / ParserError / ConstructorError
+        if type(exc).__module__.startswith("yaml"):
+            raise TemplateError(f"Template format error: YAML not well-formed. {exc}",
+                                "Fix the YAML of the template (indentation, quotes, colons).") from None
+        raise
+    if not isinstance(parsed, dict):
+        raise TemplateError("Template format error: the template is not a mapping.",
+                            "A template is a YAML or JSON object with a Resources section.")
+    return normalise(parsed)
+
+
+def normalise(value: Any) -> Any:
+    """Dates and times that YAML read from unquoted text back to that text (as CloudFormation)."""
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+INCLUDE = "AWS::Include"
+
+
+def _include_location(spec: Any) -> str | None:
+    if isinstance(spec, dict) and spec.get("Name") == INCLUDE:
+        location = (spec.get("Parameters") or {}).get("Location")
+        if not isinstance(location, str) or not location.startswith("s3://"):
+            raise TemplateError(
+                f"AWS::Include needs Parameters: {{Location: s3://bucket/key}}; found {location!r}.",
+                "Upload the snippet to S3 (serverless_lab.iac.deploy does it for a local file) and "
+                "name it with an s3:// URI.")
+        return location
+    return None
+
+
+def expand_includes(template: dict[str, Any], read: Callable[[str], str]) -> dict[str, Any]:
+    """Insert every ``AWS::Include`` snippet, as CloudFormation does before the SAM transform.
+
+    ``Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://...}}`` anywhere but in
+    Parameters is replaced by the snippet (a key ``Fn::Transform`` inside a mapping merges the
+    snippet's keys into that mapping), and ``Transform: {Name: AWS::Include, ...}`` at the top
+    merges the snippet into the template ("AWS::Include transform",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-include.html).
+    ``read`` returns the text of an ``s3://`` location.
+    """
+    def snippet(location: str) -> Any:
+        return normalise(load(read(location)))
+
+    def walk(value: Any, depth: int = 0) -> Any:
+        if depth > 20:
+            raise TemplateError("AWS::Include snippets include each other too deeply.",
+                                "An included snippet must not include itself.")
+        if isinstance(value, dict):
+            spec = value.get("Fn::Transform")
+            location = _include_location(spec)
+            if location is not None:
+                included = walk(snippet(location), depth + 1)
+                rest = {k: walk(v, depth) for k, v in value.items() if k != "Fn::Transform"}
+                if not rest:
+                    return included
+                if not isinstance(included, dict):
+                    raise TemplateError(f"The AWS::Include snippet {location} is not a mapping, so it "
+                                        "cannot be merged beside other keys.",
+                                        "Make the snippet a YAML mapping, or give it a key of its own.")
+                return {**rest, **included}
+            return {k: (v if k == "Parameters" and depth == 0 else walk(v, depth)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, depth) for v in value]
+        return value
+
+    out = walk(template)
+    transform = out.get("Transform")
+    specs = transform if isinstance(transform, list) else [transform]
+    kept = []
+    for spec in specs:
+        location = _include_location(spec)
+        if location is None:
+            kept.append(spec)
+            continue
+        included = walk(snippet(location), 1)
+        if not isinstance(included, dict):
+            raise TemplateError(f"The AWS::Include snippet {location} is not a mapping.",
+                                "A top-level include holds template sections (Resources:, Outputs:...).")
+        for section, body in included.items():
+            if isinstance(body, dict) and isinstance(out.get(section), dict):
+                out[section] = {**out[section], **body}
+            else:
+                out[section] = body
+    if transform is not None:
+        kept = [k for k in kept if k is not None]
+        if not kept:
+            out.pop("Transform", None)
+        else:
+            out["Transform"] = kept if isinstance(transform, list) else kept[0]
+    return out
+
+
+def has_include(template: Any) -> bool:
+    """Whether the template uses ``AWS::Include`` anywhere."""
+    def named(spec: Any) -> bool:
+        return isinstance(spec, dict) and spec.get("Name") == INCLUDE
+
+    if isinstance(template, dict):
+        return any(named(v) or (isinstance(v, list) and any(named(i) for i in v))
+                   for k, v in template.items() if k in ("Fn::Transform", "Transform")) \
+            or any(has_include(v) for v in template.values())
+    if isinstance(template, list):
+        return any(has_include(v) for v in template)
+    return False
 
 
 def _supported_list(items: set[str]) -> str:
     return ", ".join(sorted(items))
 
 
+def _unsupported(where: str, prop: str, supported: set[str]) -> TemplateError:
+    return TemplateError(
+        f"{where} uses the property {prop!r}, which the course's mocked CloudFormation does not support.",
+        f"Supported: {_supported_list(supported)}.")
+
+
+def _check_nested(where: str, value: Any, supported: set[str], prop: str) -> None:
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - supported)
+        if unknown:
+            raise _unsupported(where, f"{prop}.{unknown[0]}", supported)
+
+
+def _check_function(logical_id: str, props: dict[str, Any]) -> None:
+    kind = "AWS::Serverless::Function"
+    where = f"Resource {logical_id} ({kind})"
+    for (rtype, prop), allowed in SUPPORTED_NESTED.items():
+        if rtype == kind and prop in props:
+            _check_nested(where, props[prop], allowed, prop)
+    preference = props.get("DeploymentPreference")
+    if isinstance(preference, dict) and preference.get("Enabled", True) not in (False, "false") \
+            and preference.get("Type") not in DEPLOYMENT_TYPES:
+        raise TemplateError(
+            f"{where} asks for DeploymentPreference Type {preference.get('Type')!r}: the course does not "
+            "model CodeDeploy's gradual traffic shifting (canary, linear), its hooks or its alarms.",
+            f"Supported DeploymentPreference types: {_supported_list(DEPLOYMENT_TYPES)} (the alias moves "
+            "to the new version at once), or leave DeploymentPreference out.")
+    for name, event in (props.get("Events") or {}).items():
+        etype = (event or {}).get("Type")
+        if etype not in SUPPORTED_EVENT_PROPS:
+            raise TemplateError(
+                f"Function {logical_id} has the event {name} of type {etype!r}, which the "
+                "course's mocked CloudFormation does not support.",
+                f"Supported event types: {_supported_list(SUPPORTED_EVENTS)}.")
+        eprops = (event or {}).get("Properties") or {}
+        allowed = SUPPORTED_EVENT_PROPS[etype]
+        unknown = sorted(set(eprops) - allowed)
+        if unknown:
+            raise _unsupported(f"Function {logical_id}, event {name} ({etype})", unknown[0], allowed)
+        for (source, prop), nested in SUPPORTED_EVENT_NESTED.items():
+            if source == etype and prop in eprops:
+                _check_nested(f"Function {logical_id}, event {name} ({etype})", eprops[prop], nested, prop)
+
+
 def check(template: dict[str, Any]) -> None:
     """Refuse what the course does not support, naming the resource and the property."""
-    from .resources import SUPPORTED_TYPES
+    from .catalog import SUPPORTED_TYPES
 
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise TemplateError("The template has no Resources section.",
                             "A SAM template declares its functions, tables and APIs under Resources:.")
+    globals_ = template.get("Globals") or {}
     for logical_id, resource in resources.items():
         kind = (resource or {}).get("Type", "")
         props = (resource or {}).get("Properties") or {}
+        section = kind.rsplit("::", 1)[-1] if kind.startswith("AWS::Serverless::") else ""
+        if isinstance(globals_.get(section), dict):  # what the translator merges in from Globals
+            props = {**globals_[section], **props}
         if kind in SUPPORTED:
             unknown = sorted(set(props) - SUPPORTED[kind])
             if unknown:
@@ -109,13 +315,10 @@ def check(template: dict[str, Any]) -> None:
                     f"mocked CloudFormation does not support.",
                     f"Supported properties of {kind}: {_supported_list(SUPPORTED[kind])}.")
             if kind == "AWS::Serverless::Function":
-                for name, event in (props.get("Events") or {}).items():
-                    etype = (event or {}).get("Type")
-                    if etype not in SUPPORTED_EVENTS:
-                        raise TemplateError(
-                            f"Function {logical_id} has the event {name} of type {etype!r}, which the "
-                            "course's mocked CloudFormation does not support.",
-                            f"Supported event types: {_supported_list(SUPPORTED_EVENTS)}.")
+                _check_function(logical_id, props)
+            for (rtype, prop), allowed in SUPPORTED_NESTED.items():
+                if rtype == kind and kind != "AWS::Serverless::Function" and prop in props:
+                    _check_nested(f"Resource {logical_id} ({kind})", props[prop], allowed, prop)
         elif kind.startswith("AWS::Serverless::"):
             raise TemplateError(
                 f"Resource {logical_id} has the type {kind}, which the course's mocked CloudFormation "
@@ -128,6 +331,31 @@ def check(template: dict[str, Any]) -> None:
                 f"Resource {logical_id} has the type {kind or '(none)'}, which the course's mocked "
                 "CloudFormation does not support.",
                 f"Supported types: {_supported_list(set(SUPPORTED) | set(SUPPORTED_TYPES))}.")
+
+
+def check_plain(template: dict[str, Any]) -> None:
+    """A template without the SAM transform: refuse a type moto would skip without a word."""
+    from .catalog import SUPPORTED_TYPES, moto_models
+
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        kind = (resource or {}).get("Type", "") if isinstance(resource, dict) else ""
+        if kind in SUPPORTED_TYPES or kind.startswith("Custom::") or moto_models(kind):
+            continue
+        raise TemplateError(
+            f"Resource {logical_id} has the type {kind or '(none)'}, which the course's mocked "
+            "CloudFormation does not support.",
+            f"Supported types: {_supported_list(set(SUPPORTED) | set(SUPPORTED_TYPES))}.")
+
+
+def _without_all_at_once(template: dict[str, Any]) -> dict[str, Any]:
+    """DeploymentPreference AllAtOnce drops out: publishing the alias moves all traffic at once."""
+    for resource in (template.get("Resources") or {}).values():
+        props = (resource or {}).get("Properties") or {}
+        if (resource or {}).get("Type") == "AWS::Serverless::Function" and "DeploymentPreference" in props:
+            props.pop("DeploymentPreference")
+    globals_fn = (template.get("Globals") or {}).get("Function") or {}
+    globals_fn.pop("DeploymentPreference", None)
+    return template
 
 
 def translate(template: dict[str, Any], parameters: dict[str, Any] | None = None, *,
@@ -146,7 +374,7 @@ def translate(template: dict[str, Any], parameters: dict[str, Any] | None = None
     translator = Translator(MANAGED_POLICIES, Parser(), boto_session=boto3.Session(region_name=region),
                             metrics=metrics)
     try:
-        out = translator.translate(copy.deepcopy(template), dict(parameters or {}))
+        out = translator.translate(_without_all_at_once(copy.deepcopy(template)), dict(parameters or {}))
     except InvalidDocumentException as exc:
         causes = "; ".join(str(c.message) for c in getattr(exc, "causes", [])) or str(exc)
         hint = ("Fix the resource it names (SAM reference: https://docs.aws.amazon.com/"

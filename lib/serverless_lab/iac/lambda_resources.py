@@ -1,0 +1,117 @@
+"""``AWS::Lambda::Version`` and ``AWS::Lambda::Alias``: what SAM's ``AutoPublishAlias`` generates.
+
+With ``AutoPublishAlias: live`` the SAM translator adds a version whose logical id carries a
+hash of the code (a new version is published when the code changes) and an alias pointing at
+it; event sources, permissions and API integrations then name the alias ARN ("AutoPublishAlias",
+https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-autopublishalias).
+moto's CloudFormation publishes a version without its description and has no alias at all;
+these classes go through moto's Lambda backend, so ``get_alias``, ``list_versions_by_function``
+and invoking ``function:live`` answer as the API calls would have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .resources import _Resource
+
+
+def _backend(account_id: str, region: str) -> Any:
+    from moto.awslambda.models import lambda_backends
+
+    return lambda_backends[account_id][region]
+
+
+def _function_name(ref: str) -> str:
+    """A function name, or the name inside a (possibly qualified) function ARN."""
+    if ref.startswith("arn:"):
+        parts = ref.split(":")
+        return parts[6]
+    return ref
+
+
+class Version(_Resource):
+    """``AWS::Lambda::Version``: ``Ref`` is the version ARN; ``GetAtt Version`` its number."""
+
+    version: str
+    function_name: str
+    function_arn: str
+
+    ATTRS = {"Version": "version", "FunctionArn": "function_arn"}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json["Properties"]
+        name = _function_name(props["FunctionName"])
+        published = _backend(account_id, region_name).publish_version(name, props.get("Description") or "")
+        out = cls(published.function_arn, account_id, region_name)
+        out.version = str(published.version)
+        out.function_name = name
+        out.function_arn = published.function_arn.rsplit(":", 1)[0]
+        return out
+
+    def delete(self, account_id: str, region: str) -> None:
+        """A deleted stack deletes its versions (SAM marks them Retain, kept until the function goes)."""
+        backend = _backend(account_id, region)
+        from moto.awslambda.exceptions import UnknownFunctionException
+
+        try:
+            backend.delete_function(self.function_name, self.version)
+        except UnknownFunctionException:
+            pass  # the function went first: its versions went with it
+
+
+class Alias(_Resource):
+    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN; an update moves it to the new version."""
+
+    function_name: str
+    name: str
+
+    ATTRS = {"AliasArn": "physical_resource_id"}
+
+    @staticmethod
+    def _routing(props: dict[str, Any]) -> dict[str, Any] | None:
+        weights = (props.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or []
+        if not weights:
+            return None
+        return {"AdditionalVersionWeights": {str(w["FunctionVersion"]): float(w["FunctionWeight"])
+                                             for w in weights}}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json["Properties"]
+        name = _function_name(props["FunctionName"])
+        alias = _backend(account_id, region_name).create_alias(
+            name=props["Name"], function_name=name, function_version=str(props["FunctionVersion"]),
+            description=props.get("Description") or "", routing_config=cls._routing(props))
+        out = cls(alias.arn, account_id, region_name)
+        out.function_name, out.name = name, props["Name"]
+        return out
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> Any:
+        props = cloudformation_json["Properties"]
+        if props["Name"] != original_resource.name or \
+                _function_name(props["FunctionName"]) != original_resource.function_name:
+            return super().update_from_cloudformation_json(original_resource, new_resource_name,
+                                                           cloudformation_json, account_id, region_name)
+        _backend(account_id, region_name).update_alias(
+            name=props["Name"], function_name=original_resource.function_name,
+            function_version=str(props["FunctionVersion"]), description=props.get("Description") or "",
+            routing_config=cls._routing(props))
+        return original_resource
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.awslambda.exceptions import UnknownFunctionException
+
+        try:
+            _backend(account_id, region).delete_alias(self.name, self.function_name)
+        except UnknownFunctionException:
+            pass  # the function went first: its aliases went with it
+
+
+__all__ = ["Version", "Alias"]
