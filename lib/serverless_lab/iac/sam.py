@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -358,9 +359,33 @@ def _without_all_at_once(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
+_TRANSLATED: dict[str, dict[str, Any]] = {}  # the last few translations, by their input
+_TRANSLATED_MAX = 16
+_TRANSLATED_LOCK = threading.Lock()
+
+
 def translate(template: dict[str, Any], parameters: dict[str, Any] | None = None, *,
               region: str = "us-east-1") -> dict[str, Any]:
-    """Expand ``Transform: AWS::Serverless-2016-10-31`` as CloudFormation does (a new dict)."""
+    """Expand ``Transform: AWS::Serverless-2016-10-31`` as CloudFormation does (a new dict).
+
+    The same template, parameters and region give the same expansion: moto parses a stack's
+    template again to compare it with an update's, so the last few results are kept (copies are
+    returned, never the kept dict).
+    """
+    key = json.dumps([template, parameters or {}, region], sort_keys=True, default=str)
+    with _TRANSLATED_LOCK:
+        kept = _TRANSLATED.get(key)
+    if kept is not None:
+        return copy.deepcopy(kept)
+    out = _translate(template, parameters, region)
+    with _TRANSLATED_LOCK:
+        while len(_TRANSLATED) >= _TRANSLATED_MAX:
+            _TRANSLATED.pop(next(iter(_TRANSLATED)))
+        _TRANSLATED[key] = copy.deepcopy(out)
+    return out
+
+
+def _translate(template: dict[str, Any], parameters: dict[str, Any] | None, region: str) -> dict[str, Any]:
     import boto3
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
