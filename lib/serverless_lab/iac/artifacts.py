@@ -145,6 +145,16 @@ def package(template: dict[str, Any], base_dir: Path, s3: Any, bucket: str) -> d
         props = resource.get("Properties") or {}
         if resource.get("Type") == "AWS::Serverless::Function" and "CodeUri" in props:
             props["CodeUri"] = upload(props["CodeUri"], False)
+        elif resource.get("Type") == "AWS::Serverless::StateMachine" and isinstance(props.get("DefinitionUri"), str) \
+                and not props["DefinitionUri"].startswith("s3://"):
+            path = (base_dir / props["DefinitionUri"]).resolve()
+            if not path.is_file():
+                raise LabError(f"The state machine definition {props['DefinitionUri']} is not a file beside "
+                               "the template.", "Give DefinitionUri the path of the .asl.json file (or an s3:// URI).")
+            data = path.read_bytes()
+            key = hashlib.md5(data).hexdigest() + path.suffix  # noqa: S324 - a content name, as sam package does
+            s3.put_object(Bucket=bucket, Key=key, Body=data)
+            props["DefinitionUri"] = f"s3://{bucket}/{key}"
         elif resource.get("Type") == "AWS::Serverless::LayerVersion" and "ContentUri" in props:
             props["ContentUri"] = upload(props["ContentUri"], True)
         elif resource.get("Type") == "AWS::Lambda::Function" and isinstance(

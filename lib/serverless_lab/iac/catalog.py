@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import lambda_resources, messaging, resources, rest_api
+from . import lambda_resources, messaging, resources, rest_api, state_machines
 
 OWN_TYPES: dict[str, Any] = {
     **resources.OWN_TYPES,
@@ -26,12 +26,13 @@ OWN_TYPES: dict[str, Any] = {
     "AWS::ApiGateway::UsagePlanKey": rest_api.UsagePlanKey,
     "AWS::ApiGateway::Model": rest_api.Model,
     "AWS::ApiGateway::RequestValidator": rest_api.RequestValidator,
+    "AWS::StepFunctions::StateMachine": state_machines.StateMachine,
 }
 MOTO_TYPES = (
     "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping",
     "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic",
     "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::Logs::LogGroup",
-    "AWS::ApiGateway::Deployment", "AWS::Events::Rule", "AWS::StepFunctions::StateMachine",
+    "AWS::ApiGateway::Deployment", "AWS::Events::Rule",
     "AWS::SSM::Parameter",
 )
 SUPPORTED_TYPES = frozenset(OWN_TYPES) | frozenset(MOTO_TYPES)

@@ -39,6 +39,10 @@ def markdown() -> str:
                   if source == etype]
         lines.append(f"| `{etype}` | {_names(sam.SUPPORTED_EVENT_PROPS[etype])}"
                      + (f"; inside {'; '.join(nested)}" if nested else "") + " |")
+    lines += ["", "Event sources of `AWS::Serverless::StateMachine` (each starts an execution):", "",
+              "| event type | properties |", "|---|---|"]
+    for etype in sorted(sam.SUPPORTED_STATE_MACHINE_EVENT_PROPS):
+        lines.append(f"| `{etype}` | {_names(sam.SUPPORTED_STATE_MACHINE_EVENT_PROPS[etype])} |")
     lines += ["", f"`DeploymentPreference` types honoured: {_names(sam.DEPLOYMENT_TYPES)} (the alias moves at "
               "once); gradual shifting (Canary, Linear), hooks and alarms are refused by name.", "",
               "CloudFormation resource types:", "", "| type | built by | what it does |", "|---|---|---|"]

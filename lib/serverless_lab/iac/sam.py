@@ -63,6 +63,9 @@ SUPPORTED: dict[str, set[str]] = {
                              "Variables", "Tags", "TracingEnabled", "OpenApiVersion", "Auth", "Models"},
     "AWS::Serverless::HttpApi": {"StageName", "Name", "Description", "CorsConfiguration",
                                  "StageVariables", "Tags"},
+    "AWS::Serverless::StateMachine": {"Definition", "DefinitionUri", "DefinitionSubstitutions", "Policies",
+                                      "Role", "Name", "Type", "Events", "Tracing", "Tags",
+                                      "RolePath", "PermissionsBoundary"},
     "AWS::Serverless::SimpleTable": {"PrimaryKey", "TableName", "Tags", "ProvisionedThroughput"},
     "AWS::Serverless::LayerVersion": {"ContentUri", "LayerName", "Description",
                                       "CompatibleRuntimes", "CompatibleArchitectures",
@@ -90,6 +93,14 @@ SUPPORTED_EVENT_PROPS: dict[str, set[str]] = {
     "ScheduleV2": {"ScheduleExpression", "ScheduleExpressionTimezone", "Input", "State", "Name",
                    "Description", "DeadLetterConfig", "RetryPolicy", "FlexibleTimeWindow", "GroupName",
                    "StartDate", "EndDate", "RoleArn", "OmitName"},
+}
+# Event sources of AWS::Serverless::StateMachine (each starts an execution)
+SUPPORTED_STATE_MACHINE_EVENT_PROPS: dict[str, set[str]] = {
+    "Schedule": {"Schedule", "Input", "Enabled", "State", "Name", "Description", "DeadLetterConfig",
+                 "RetryPolicy"},
+    "ScheduleV2": SUPPORTED_EVENT_PROPS["ScheduleV2"],
+    "EventBridgeRule": {"Pattern", "EventBusName", "Input", "InputPath", "RuleName", "State",
+                        "DeadLetterConfig", "RetryPolicy"},
 }
 SUPPORTED_EVENT_NESTED: dict[tuple[str, str], set[str]] = {
     ("Api", "Auth"): {"ApiKeyRequired"},
@@ -276,18 +287,23 @@ def _check_function(logical_id: str, props: dict[str, Any]) -> None:
             "model CodeDeploy's gradual traffic shifting (canary, linear), its hooks or its alarms.",
             f"Supported DeploymentPreference types: {_supported_list(DEPLOYMENT_TYPES)} (the alias moves "
             "to the new version at once), or leave DeploymentPreference out.")
+    _check_events(logical_id, props, SUPPORTED_EVENT_PROPS)
+
+
+def _check_events(logical_id: str, props: dict[str, Any], supported: dict[str, set[str]]) -> None:
+    what = "Function" if supported is SUPPORTED_EVENT_PROPS else "State machine"
     for name, event in (props.get("Events") or {}).items():
         etype = (event or {}).get("Type")
-        if etype not in SUPPORTED_EVENT_PROPS:
+        if etype not in supported:
             raise TemplateError(
-                f"Function {logical_id} has the event {name} of type {etype!r}, which the "
+                f"{what} {logical_id} has the event {name} of type {etype!r}, which the "
                 "course's mocked CloudFormation does not support.",
-                f"Supported event types: {_supported_list(SUPPORTED_EVENTS)}.")
+                f"Supported event types: {_supported_list(set(supported))}.")
         eprops = (event or {}).get("Properties") or {}
-        allowed = SUPPORTED_EVENT_PROPS[etype]
+        allowed = supported[etype]
         unknown = sorted(set(eprops) - allowed)
         if unknown:
-            raise _unsupported(f"Function {logical_id}, event {name} ({etype})", unknown[0], allowed)
+            raise _unsupported(f"{what} {logical_id}, event {name} ({etype})", unknown[0], allowed)
         for (source, prop), nested in SUPPORTED_EVENT_NESTED.items():
             if source == etype and prop in eprops:
                 _check_nested(f"Function {logical_id}, event {name} ({etype})", eprops[prop], nested, prop)
@@ -317,6 +333,8 @@ def check(template: dict[str, Any]) -> None:
                     f"Supported properties of {kind}: {_supported_list(SUPPORTED[kind])}.")
             if kind == "AWS::Serverless::Function":
                 _check_function(logical_id, props)
+            if kind == "AWS::Serverless::StateMachine":
+                _check_events(logical_id, props, SUPPORTED_STATE_MACHINE_EVENT_PROPS)
             for (rtype, prop), allowed in SUPPORTED_NESTED.items():
                 if rtype == kind and kind != "AWS::Serverless::Function" and prop in props:
                     _check_nested(f"Resource {logical_id} ({kind})", props[prop], allowed, prop)
