@@ -215,7 +215,8 @@ def test_a_bucket_with_objects_fails_the_deletion_as_on_aws(world, unique):
 
 @pytest.mark.parametrize("snippet, named", [
     ("  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n", "AWS::EC2::VPC"),
-    ("  Machine:\n    Type: AWS::Serverless::StateMachine\n    Properties: {}\n", "AWS::Serverless::StateMachine"),
+    ("  Nested:\n    Type: AWS::Serverless::Application\n    Properties: {Location: s3://b/k}\n",
+     "AWS::Serverless::Application"),
 ])
 def test_unsupported_resource_is_refused_by_name(world, unique, snippet, named):
     body = template().replace("Resources:\n", "Resources:\n" + snippet, 1)
