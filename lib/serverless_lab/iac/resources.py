@@ -358,6 +358,13 @@ def _import_http_body(api: Any, body: dict[str, Any]) -> None:
     api.import_api(json.dumps(body, default=str), fail_on_warnings=False)
     for integration in api.integrations.values():  # API Gateway reads "aws_proxy" as AWS_PROXY
         integration.integration_type = (integration.integration_type or "").upper()
+    for route in api.routes.values():
+        # x-amazon-apigateway-any-method is the ANY method; on the path "$default" it is the
+        # $default route ("x-amazon-apigateway-any-method", API Gateway's OpenAPI extensions:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html)
+        method, _, path = (route.route_key or "").partition(" ")
+        if method.upper() == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+            route.route_key = "$default" if path == "$default" else f"ANY {path}"
     cors = body.get("x-amazon-apigateway-cors")
     if cors:
         api.cors_configuration = {k[0].upper() + k[1:]: v for k, v in cors.items()}

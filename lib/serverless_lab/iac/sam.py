@@ -60,9 +60,10 @@ _FUNCTION_PROPS = {
 SUPPORTED: dict[str, set[str]] = {
     "AWS::Serverless::Function": _FUNCTION_PROPS,
     "AWS::Serverless::Api": {"StageName", "Name", "Description", "Cors", "EndpointConfiguration",
-                             "Variables", "Tags", "TracingEnabled", "OpenApiVersion", "Auth", "Models"},
+                             "Variables", "Tags", "TracingEnabled", "OpenApiVersion", "Auth", "Models",
+                             "DefinitionBody"},
     "AWS::Serverless::HttpApi": {"StageName", "Name", "Description", "CorsConfiguration",
-                                 "StageVariables", "Tags"},
+                                 "StageVariables", "Tags", "DefinitionBody"},
     "AWS::Serverless::StateMachine": {"Definition", "DefinitionUri", "DefinitionSubstitutions", "Policies",
                                       "Role", "Name", "Type", "Events", "Tracing", "Tags",
                                       "RolePath", "PermissionsBoundary"},

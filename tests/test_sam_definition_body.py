@@ -1,0 +1,115 @@
+"""APIs defined by an OpenAPI DefinitionBody with x-amazon-apigateway-integration, REST and HTTP.
+
+Modelled on aws-samples serverless-patterns that define the API in OpenAPI rather than through
+function events: the HTTP API's ``$default`` route (``x-amazon-apigateway-any-method`` on the path
+``$default``) catches what no other route matches; the REST API's paths become resources and methods.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+import requests
+
+from serverless_lab import mock_aws
+
+TEMPLATE = """AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json
+        def handler(event, context):
+            path = event.get("rawPath") or event.get("path")
+            return {"statusCode": 200, "body": json.dumps({"path": path, "route": event.get("routeKey"),
+                    "resource": event.get("resource")})}
+  EchoPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref Echo
+      Principal: apigateway.amazonaws.com
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: echo-http, version: "1.0"}
+        paths:
+          /hello/{name}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !GetAtt Echo.Arn
+                payloadFormatVersion: "2.0"
+          $default:
+            x-amazon-apigateway-any-method:
+              isDefaultRoute: true
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !GetAtt Echo.Arn
+                payloadFormatVersion: "2.0"
+  RestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: echo-rest, version: "1.0"}
+        paths:
+          /items/{id}:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Echo.Arn}/invocations"
+Outputs:
+  HttpUrl:
+    Value: !GetAtt HttpApi.ApiEndpoint
+  RestUrl:
+    Value: !Sub "https://${RestApi}.execute-api.${AWS::Region}.amazonaws.com/v1"
+"""
+
+
+@pytest.fixture
+def world():
+    with mock_aws() as session:
+        yield session
+
+
+def test_http_api_definition_body_and_default_route(world, unique):
+    """HTTP API ``DefinitionBody`` (https://docs.aws.amazon.com/serverless-application-model/latest/
+    developerguide/sam-resource-httpapi.html) with a ``$default`` route
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.default)."""
+    cfn = boto3.client("cloudformation")
+    name = unique("body")
+    cfn.create_stack(StackName=name, TemplateBody=TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    out = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    api_id = out["HttpUrl"].split("//")[1].split(".")[0]
+    keys = sorted(r["RouteKey"] for r in boto3.client("apigatewayv2").get_routes(ApiId=api_id)["Items"])
+    assert keys == ["$default", "GET /hello/{name}"]
+    r = requests.get(out["HttpUrl"] + "/hello/ada", timeout=30)
+    assert r.status_code == 200 and r.json()["route"] == "GET /hello/{name}"
+    r = requests.get(out["HttpUrl"] + "/", timeout=30)
+    assert r.status_code == 200 and r.json() == {"path": "/", "route": "$default", "resource": None}
+    r = requests.post(out["HttpUrl"] + "/anything/else", timeout=30)
+    assert r.status_code == 200 and r.json()["route"] == "$default"
+
+
+def test_rest_api_definition_body(world, unique):
+    """REST API ``DefinitionBody`` (https://docs.aws.amazon.com/serverless-application-model/latest/
+    developerguide/sam-resource-api.html#sam-api-definitionbody): the Swagger paths and their
+    x-amazon-apigateway-integration become resources, methods and a Lambda proxy integration."""
+    cfn = boto3.client("cloudformation")
+    name = unique("body")
+    cfn.create_stack(StackName=name, TemplateBody=TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    out = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    r = requests.delete(out["RestUrl"] + "/items/42", timeout=30)
+    assert r.status_code == 200 and r.json()["resource"] == "/items/{id}" and r.json()["path"] == "/items/42"
+    assert requests.get(out["RestUrl"] + "/nothing", timeout=30).status_code == 403
