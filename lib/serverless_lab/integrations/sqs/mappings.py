@@ -190,6 +190,21 @@ def lambda_record(message: Any, queue: Any, region: str) -> dict[str, Any]:
     return record
 
 
+_SEQUENCE_LOCK = threading.Lock()
+
+
+def next_sequence_number(queue: Any) -> str:
+    """A FIFO message's SequenceNumber: "a large, non-consecutive number that Amazon SQS assigns
+    to each message", increasing within the queue (SQS API reference, SendMessage,
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html)."""
+    import random
+
+    with _SEQUENCE_LOCK:
+        last = getattr(queue, "lab_sequence_number", None) or 18_000_000_000_000_000_000
+        queue.lab_sequence_number = last + random.randint(1, 1 << 16)
+        return str(queue.lab_sequence_number)
+
+
 def _receipt_handle() -> str:
     """An opaque receipt handle (AWS's are long base64 strings that change on every receive)."""
     return base64.b64encode(os.urandom(138)).decode()
@@ -342,6 +357,8 @@ class SqsMappings:
             return out
 
         def add_message(queue: Any, message: Any) -> None:
+            if queue.fifo_queue:
+                message.sequence_number = next_sequence_number(queue)
             original_add(queue, message)
             mappings._mark(queue)
             if message.delayed_until:

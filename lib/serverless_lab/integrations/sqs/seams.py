@@ -43,7 +43,9 @@ CAMEL_TO_SNAKE = seam("moto.sqs.models:camelcase_to_underscores", extension=_EXT
                           "attributes are read (once per message sent); the same pure function, cached.")
 ADD_MESSAGE = seam("moto.sqs.models:Queue.add_message", extension=_EXT,
                    why="Note which queues got messages (including dead-letter moves) and arm a "
-                       "lab-clock timer for delayed messages.")
+                       "lab-clock timer for delayed messages; give every FIFO message its SequenceNumber, "
+                       "increasing per queue (moto gives one only with an explicit deduplication id, "
+                       "random, so a SendMessage answer lacks it with content-based deduplication)")
 START_MOVE = seam("moto.sqs.responses:SQSResponse.start_message_move_task", extension=_EXT, create=True,
                   why="moto has no StartMessageMoveTask; the course moves a DLQ's messages back (lab 07).")
 LIST_MOVES = seam("moto.sqs.responses:SQSResponse.list_message_move_tasks", extension=_EXT, create=True,
