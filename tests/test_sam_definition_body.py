@@ -7,6 +7,8 @@ function events: the HTTP API's ``$default`` route (``x-amazon-apigateway-any-me
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 import requests
@@ -113,3 +115,58 @@ def test_rest_api_definition_body(world, unique):
     r = requests.delete(out["RestUrl"] + "/items/42", timeout=30)
     assert r.status_code == 200 and r.json()["resource"] == "/items/{id}" and r.json()["path"] == "/items/42"
     assert requests.get(out["RestUrl"] + "/nothing", timeout=30).status_code == 403
+
+
+ACCESS_LOGS = """AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  AccessLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 7}
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return {'statusCode': 200, 'body': 'hi'}"
+      Events:
+        Rest: {Type: Api, Properties: {RestApiId: !Ref RestApi, Path: /hello, Method: GET}}
+        Http: {Type: HttpApi, Properties: {ApiId: !Ref HttpApi, Path: /hello, Method: GET}}
+  RestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      AccessLogSetting:
+        DestinationArn: !GetAtt AccessLogs.Arn
+        Format: '$context.requestId $context.httpMethod $context.resourcePath $context.status $context.stage'
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      AccessLogSettings:
+        DestinationArn: !GetAtt AccessLogs.Arn
+        Format: '{"id":"$context.requestId","route":"$context.routeKey","status":"$context.status","err":"$context.error.message"}'
+Outputs:
+  RestUrl: {Value: !Sub "https://${RestApi}.execute-api.${AWS::Region}.amazonaws.com/prod"}
+  HttpUrl: {Value: !GetAtt HttpApi.ApiEndpoint}
+  Group: {Value: !Ref AccessLogs}
+"""
+
+
+def test_stage_access_logs_are_written_in_the_configured_format(world, unique):
+    """Stage AccessLogSetting (REST, https://docs.aws.amazon.com/apigateway/latest/developerguide/
+    set-up-access-logging.html) and AccessLogSettings (HTTP API, https://docs.aws.amazon.com/apigateway/
+    latest/developerguide/http-api-logging.html): one line per request, each $context variable replaced."""
+    cfn = boto3.client("cloudformation")
+    name = unique("logs")
+    cfn.create_stack(StackName=name, TemplateBody=ACCESS_LOGS, Capabilities=["CAPABILITY_IAM"])
+    out = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    rest = requests.get(out["RestUrl"] + "/hello", timeout=30)
+    assert rest.status_code == 200
+    http = requests.get(out["HttpUrl"] + "/hello", timeout=30)
+    assert requests.get(out["HttpUrl"] + "/missing", timeout=30).status_code == 404
+    events = boto3.client("logs").filter_log_events(logGroupName=out["Group"])["events"]
+    lines = [e["message"] for e in events]
+    assert f"{rest.headers['x-amzn-RequestId']} GET /hello 200 prod" in lines
+    records = [json.loads(m) for m in lines if m.startswith("{")]
+    assert {"id": http.headers["apigw-requestid"], "route": "GET /hello", "status": "200", "err": "-"} in records
+    assert any(r["status"] == "404" and r["route"] == "-" for r in records)

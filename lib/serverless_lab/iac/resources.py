@@ -382,6 +382,9 @@ class HttpApiStage(_UpdatedInPlace):
         config = {"stageName": props["StageName"], "autoDeploy": props.get("AutoDeploy"),
                   "description": props.get("Description"),
                   "stageVariables": props.get("StageVariables") or {}, "tags": props.get("Tags") or {}}
+        if props.get("AccessLogSettings"):
+            config["accessLogSettings"] = {"destinationArn": props["AccessLogSettings"].get("DestinationArn"),
+                                           "format": props["AccessLogSettings"].get("Format")}
         if props.get("DefaultRouteSettings"):
             config["defaultRouteSettings"] = {k[0].lower() + k[1:]: v
                                               for k, v in props["DefaultRouteSettings"].items()}
@@ -557,6 +560,9 @@ class RestApiStage(_UpdatedInPlace):
                                  variables=props.get("Variables") or {},
                                  description=props.get("Description", ""),
                                  tracing_enabled=props.get("TracingEnabled"))
+        setting = props.get("AccessLogSetting")
+        api.stages[name].access_log_settings = {"destinationArn": setting.get("DestinationArn"),
+                                                "format": setting.get("Format")} if setting else None
         out = cls(name, account_id, region_name)
         out.api_id = api_id
         return out

@@ -31,6 +31,7 @@ from urllib.parse import unquote
 
 from ... import sample_events
 from ..invoke import invoke_lambda, lambda_arn_from_uri
+from . import access_logs
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
 from .usage_plans import Throttles, check_http, check_rest
@@ -65,6 +66,7 @@ class GatewayRequest:
     region: str | None = None
     scheme: str = "https"
     port: int = 443
+    matched_route: str | None = None  # the resource path (REST) or route key (HTTP) that served it
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -245,15 +247,31 @@ class ApiGateway:
         try:
             rest = self._rest_api(request.api_id, region)
             if rest is not None:
-                return self._serve_rest(rest, request, region)
+                response = self._serve_rest(rest, request, region)
+                stage_name = request.path.lstrip("/").partition("/")[0]
+                self._access_log(rest.stages.get(stage_name), stage_name, rest.id, request, response, region,
+                                 rest=True)
+                return response
             http = self._http_api(request.api_id, region)
             if http is not None:
-                return self._serve_http(http, request, region)
+                response = self._serve_http(http, request, region)
+                first = request.path.lstrip("/").partition("/")[0]
+                stage_name = first if first and first != "$default" and first in http.stages else "$default"
+                self._access_log(http.stages.get(stage_name), stage_name, http.api_id, request, response, region,
+                                 rest=False)
+                return response
         except Exception:  # noqa: BLE001 - the gateway answers, it never crashes the caller
             log.exception("API Gateway integration failed")
             return _json_response(500, "Internal server error")
         # AWS: an unknown API id does not resolve at all; answer like a missing REST resource
         return _json_response(403, "Forbidden", [("x-amzn-ErrorType", "ForbiddenException")])
+
+    def _access_log(self, stage: Any, stage_name: str, api_id: str, request: GatewayRequest,
+                    response: GatewayResponse, region: str, *, rest: bool) -> None:
+        """The stage's access log line for this request, if it logs access (access_logs.py)."""
+        if stage is not None:
+            access_logs.write(self.account_id, region, stage, stage_name, api_id, request, response, rest=rest,
+                              route=request.matched_route, now=self.session.clock.now())
 
     def apis(self, region: str | None = None) -> list[dict[str, Any]]:
         """Every API with its stages: what a lab (or the local server's index page) can call."""
@@ -317,6 +335,7 @@ class ApiGateway:
             chosen = resource.resource_methods.get(method) or resource.resource_methods.get("ANY")
             if chosen is None:
                 continue
+            request.matched_route = resource.get_path()
             integration = chosen.method_integration
             if integration is None:
                 return _json_response(500, "Internal server error")
@@ -403,6 +422,7 @@ class ApiGateway:
         if best is None:
             return self._with_cors(not_found, cors, request)
         _, route, params, route_path = best
+        request.matched_route = route.route_key
         target_ref = (route.target or "").split("/", 1)
         integration = api.integrations.get(target_ref[1]) if len(target_ref) == 2 else None
         if integration is None:
