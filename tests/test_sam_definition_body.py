@@ -170,3 +170,69 @@ def test_stage_access_logs_are_written_in_the_configured_format(world, unique):
     records = [json.loads(m) for m in lines if m.startswith("{")]
     assert {"id": http.headers["apigw-requestid"], "route": "GET /hello", "status": "200", "err": "-"} in records
     assert any(r["status"] == "404" and r["route"] == "-" for r in records)
+
+
+HTTP_SQS = """AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Description: HTTP API to SQS, as the serverless pattern apigw-http-api-sqs builds it
+Resources:
+  Inbox:
+    Type: AWS::SQS::Queue
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: apigateway.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: send
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Inbox.Arn}]
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: inbox, ProtocolType: HTTP}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: $default, AutoDeploy: true}
+  SendIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: SQS-SendMessage
+      PayloadFormatVersion: "1.0"
+      CredentialsArn: !GetAtt ApiRole.Arn
+      RequestParameters:
+        QueueUrl: !Ref Inbox
+        MessageBody: $request.body
+  SendRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Api
+      RouteKey: POST /submit
+      Target: !Sub integrations/${SendIntegration}
+Outputs:
+  Url: {Value: !GetAtt Api.ApiEndpoint}
+  QueueUrl: {Value: !Ref Inbox}
+"""
+
+
+def test_http_api_sqs_send_message_integration(world, unique):
+    """An HTTP API integration of subtype SQS-SendMessage (https://docs.aws.amazon.com/apigateway/latest/
+    developerguide/http-api-develop-integrations-aws-services-reference.html#SQS-SendMessage): the request
+    body becomes the message; the client gets SQS's SendMessage answer."""
+    cfn = boto3.client("cloudformation")
+    name = unique("inbox")
+    cfn.create_stack(StackName=name, TemplateBody=HTTP_SQS, Capabilities=["CAPABILITY_IAM"])
+    out = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    r = requests.post(out["Url"] + "/submit", data='{"order": 7}', headers={"Content-Type": "application/json"},
+                      timeout=30)
+    assert r.status_code == 200
+    result = r.json()["SendMessageResponse"]["SendMessageResult"]
+    [message] = boto3.client("sqs").receive_message(QueueUrl=out["QueueUrl"])["Messages"]
+    assert message["Body"] == '{"order": 7}' and message["MessageId"] == result["MessageId"]
+    assert result["MD5OfMessageBody"] == message["MD5OfBody"] and result["SequenceNumber"] is None
+    assert requests.get(out["Url"] + "/submit", timeout=30).status_code == 404
+    cfn.delete_stack(StackName=name)
+    assert not boto3.client("apigatewayv2").get_apis()["Items"]

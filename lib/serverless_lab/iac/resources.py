@@ -402,6 +402,85 @@ class HttpApiStage(_UpdatedInPlace):
             pass
 
 
+class HttpApiIntegration(_Resource):
+    """``AWS::ApiGatewayV2::Integration``: a Lambda proxy, or an AWS service integration (``SQS-SendMessage``)."""
+
+    api_id: str
+
+    @staticmethod
+    def _kwargs(props: dict[str, Any]) -> dict[str, Any]:
+        return {"connection_type": props.get("ConnectionType"), "description": props.get("Description"),
+                "integration_method": props.get("IntegrationMethod"),
+                "integration_type": (props.get("IntegrationType") or "").upper(),
+                "integration_uri": props.get("IntegrationUri"), "credentials_arn": props.get("CredentialsArn"),
+                "payload_format_version": props.get("PayloadFormatVersion"),
+                "integration_subtype": props.get("IntegrationSubtype"),
+                "request_parameters": props.get("RequestParameters"),
+                "timeout_in_millis": props.get("TimeoutInMillis")}
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        props = cloudformation_json["Properties"]
+        api = apigatewayv2_backends[account_id][region_name].get_api(props["ApiId"])
+        integration = api.create_integration(**cls._kwargs(props))
+        out = cls(integration.id, account_id, region_name)
+        out.api_id = props["ApiId"]
+        return out
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> Any:
+        """Same integration id (routes keep their target); its settings replaced."""
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        props = cloudformation_json["Properties"]
+        api = apigatewayv2_backends[account_id][region_name].get_api(original_resource.api_id)
+        integration = api.integrations[original_resource.physical_resource_id]
+        for key, value in cls._kwargs(props).items():
+            setattr(integration, key, int(value) if key == "timeout_in_millis" and value else value)
+        return original_resource
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api = apigatewayv2_backends[account_id][region].apis.get(self.api_id)
+        if api is not None:
+            api.delete_integration(self.physical_resource_id)
+
+
+class HttpApiRoute(_UpdatedInPlace):
+    """``AWS::ApiGatewayV2::Route``: a route key and its target (``integrations/<id>``)."""
+
+    api_id: str
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        props = cloudformation_json["Properties"]
+        api = apigatewayv2_backends[account_id][region_name].get_api(props["ApiId"])
+        route = api.create_route(api_key_required=bool(props.get("ApiKeyRequired", False)),
+                                 authorization_scopes=props.get("AuthorizationScopes") or [],
+                                 route_key=props["RouteKey"], target=props.get("Target"),
+                                 authorization_type=props.get("AuthorizationType"),
+                                 authorizer_id=props.get("AuthorizerId"))
+        out = cls(route.route_id, account_id, region_name)
+        out.api_id = props["ApiId"]
+        return out
+
+    def delete(self, account_id: str, region: str) -> None:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api = apigatewayv2_backends[account_id][region].apis.get(self.api_id)
+        if api is not None:
+            api.routes.pop(self.physical_resource_id, None)
+
+
 # -- API Gateway (REST APIs) ---------------------------------------------------------------------
 class RestApi(_Resource):
     """``AWS::ApiGateway::RestApi``; a Swagger/OpenAPI ``Body`` becomes resources and methods."""
@@ -577,7 +656,7 @@ class RestApiStage(_UpdatedInPlace):
 
 
 __all__ = ["OWN_TYPES", "BucketNotEmpty", "LambdaFunction", "LayerVersion", "EventInvokeConfig", "Bucket",
-           "HttpApi", "HttpApiStage", "RestApi", "RestApiStage"]
+           "HttpApi", "HttpApiStage", "HttpApiIntegration", "HttpApiRoute", "RestApi", "RestApiStage"]
 
 # The types this module builds (the full list, with the other modules', is catalog.OWN_TYPES).
 OWN_TYPES: dict[str, Any] = {
@@ -587,6 +666,8 @@ OWN_TYPES: dict[str, Any] = {
     "AWS::S3::Bucket": Bucket,
     "AWS::ApiGatewayV2::Api": HttpApi,
     "AWS::ApiGatewayV2::Stage": HttpApiStage,
+    "AWS::ApiGatewayV2::Integration": HttpApiIntegration,
+    "AWS::ApiGatewayV2::Route": HttpApiRoute,
     "AWS::ApiGateway::RestApi": RestApi,
     "AWS::ApiGateway::Stage": RestApiStage,
 }

@@ -31,7 +31,7 @@ from urllib.parse import unquote
 
 from ... import sample_events
 from ..invoke import invoke_lambda, lambda_arn_from_uri
-from . import access_logs
+from . import access_logs, service_integrations
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
 from .usage_plans import Throttles, check_http, check_rest
@@ -444,6 +444,12 @@ class ApiGateway:
                 target.authorizer = outcome.context
         except Denied as denied:
             return self._with_cors(_denied_response(denied), cors, request)
+        if getattr(integration, "integration_subtype", None) == "SQS-SendMessage":
+            status, answer, request_id = service_integrations.sqs_send_message(
+                integration, request, params, dict(stage.stage_variables or {}), self.account_id, region)
+            response = GatewayResponse(status, [("Content-Type", "application/json"), *self._standard_headers(
+                False, request_id)], json.dumps(answer, separators=(",", ":")).encode())
+            return self._with_cors(response, cors, request)
         if integration.integration_type != "AWS_PROXY" or target.function_arn is None:
             log.warning("HTTP API integration type %s is not run locally (only Lambda proxy)",
                         integration.integration_type)
