@@ -26,6 +26,8 @@ OWN_TYPES: dict[str, Any] = {
     "AWS::ApiGateway::UsagePlanKey": rest_api.UsagePlanKey,
     "AWS::ApiGateway::Model": rest_api.Model,
     "AWS::ApiGateway::RequestValidator": rest_api.RequestValidator,
+    "AWS::ApiGateway::Resource": rest_api.Resource,
+    "AWS::ApiGateway::Method": rest_api.Method,
     "AWS::StepFunctions::StateMachine": state_machines.StateMachine,
 }
 MOTO_TYPES = (

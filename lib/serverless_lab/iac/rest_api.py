@@ -206,4 +206,86 @@ class RequestValidator(_Resource):
             backend.apis[self.api_id].request_validators.pop(self.physical_resource_id, None)
 
 
-__all__ = ["UsagePlan", "ApiKey", "UsagePlanKey", "Model", "RequestValidator"]
+
+
+class Resource(_Resource):
+    """``AWS::ApiGateway::Resource``: ``Ref`` is the resource id."""
+
+    ATTRS = {"ResourceId": "physical_resource_id"}
+    api_id: str
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json["Properties"]
+        created = _backend(account_id, region_name).create_resource(props["RestApiId"], props["ParentId"],
+                                                                    props["PathPart"])
+        out = cls(created.id, account_id, region_name)
+        out.api_id = props["RestApiId"]
+        return out
+
+    def delete(self, account_id: str, region: str) -> None:
+        backend = _backend(account_id, region)
+        if self.api_id in backend.apis:
+            backend.apis[self.api_id].resources.pop(self.physical_resource_id, None)
+
+
+class Method(_Resource):
+    """``AWS::ApiGateway::Method`` with its integration, integration responses and method responses.
+
+    moto's own keeps only the integration's type, URI and method (no request templates, credentials,
+    integration responses, validators or models), so a non-proxy integration could not answer.
+    """
+
+    api_id: str
+    resource_id: str
+    http_method: str
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        props = cloudformation_json["Properties"]
+        backend = _backend(account_id, region_name)
+        api_id, resource_id, method = props["RestApiId"], props["ResourceId"], props["HttpMethod"].upper()
+        backend.put_method(api_id, resource_id, method, props.get("AuthorizationType", "NONE"),
+                           api_key_required=bool(props.get("ApiKeyRequired", False)),
+                           request_parameters=props.get("RequestParameters"),
+                           request_models=props.get("RequestModels"), operation_name=props.get("OperationName"),
+                           authorizer_id=props.get("AuthorizerId"),
+                           request_validator_id=props.get("RequestValidatorId"))
+        for response in props.get("MethodResponses") or []:
+            backend.put_method_response(api_id, resource_id, method, str(response["StatusCode"]),
+                                        response.get("ResponseModels"), response.get("ResponseParameters"))
+        integration = props.get("Integration") or {}
+        if integration:
+            backend.put_integration(
+                api_id, resource_id, method, integration["Type"].upper(), integration.get("Uri"),
+                integration.get("IntegrationHttpMethod"), credentials=integration.get("Credentials"),
+                request_templates=integration.get("RequestTemplates"),
+                passthrough_behavior=integration.get("PassthroughBehavior"),
+                request_parameters=integration.get("RequestParameters"),
+                timeout_in_millis=integration.get("TimeoutInMillis"))
+            for response in integration.get("IntegrationResponses") or []:
+                backend.put_integration_response(
+                    api_id, resource_id, method, str(response["StatusCode"]), response.get("SelectionPattern"),
+                    response.get("ResponseTemplates") or {}, response.get("ResponseParameters") or {})
+        out = cls(f"{api_id}-{resource_id}-{method}", account_id, region_name)
+        out.api_id, out.resource_id, out.http_method = api_id, resource_id, method
+        return out
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region: str) -> None:
+        backend = _backend(account_id, region)
+        api = backend.apis.get(self.api_id)
+        resource = api.resources.get(self.resource_id) if api is not None else None
+        if resource is not None:
+            resource.resource_methods.pop(self.http_method, None)
+
+
+__all__ = ["UsagePlan", "ApiKey", "UsagePlanKey", "Model", "RequestValidator", "Resource", "Method"]

@@ -31,7 +31,7 @@ from urllib.parse import unquote
 
 from ... import sample_events
 from ..invoke import invoke_lambda, lambda_arn_from_uri
-from . import access_logs, service_integrations
+from . import access_logs, aws_integrations, service_integrations
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
 from .usage_plans import Throttles, check_http, check_rest
@@ -223,6 +223,7 @@ class _Target:
     authorizer: dict[str, Any] | None = None   # requestContext.authorizer for the handler
     api_key_id: str | None = None
     api_key: str | None = None
+    api_id: str = ""
 
 
 class ApiGateway:
@@ -362,10 +363,36 @@ class ApiGateway:
                 validate_rest(api, chosen, request, params)
             except Denied as denied:
                 return _denied_response(denied)
+            if aws_integrations.is_served(integration):
+                return self._serve_aws(api, integration, target, request, region)
             if integration.integration_type != "AWS_PROXY":
                 return self._delegate_to_moto(target, request, region)
             return self._call_v1(target, request, region, api.id)
         return missing
+
+    def _serve_aws(self, api: Any, integration: Any, target: _Target, request: GatewayRequest,
+                   region: str) -> GatewayResponse:
+        """A non-proxy AWS integration (Lambda custom integration, SQS SendMessage): aws_integrations.py."""
+        from urllib.parse import parse_qsl
+
+        request_id = str(uuid.uuid4())
+        params = {"path": dict(target.path_parameters), "querystring": dict(parse_qsl(request.query)),
+                  "header": {k: v for k, v in request.headers}}
+        context = {"requestId": request_id, "httpMethod": request.method.upper(), "stage": target.stage,
+                   "resourcePath": target.resource_path, "resourceId": target.resource_id, "apiId": api.id,
+                   "accountId": self.account_id, "identity.sourceIp": request.source_ip}
+        target.api_id = api.id
+        target.function_arn = lambda_arn_from_uri(integration.uri or "")
+
+        def invoke(event: Any) -> Any:
+            outcome = self._invoke(target, event, region)
+            if isinstance(outcome, GatewayResponse):
+                return outcome.status, outcome.headers, outcome.body
+            return outcome
+
+        status, headers, body = aws_integrations.serve(integration, request, params, context,
+                                                       dict(target.stage_variables), invoke, self.account_id, region)
+        return GatewayResponse(status, headers + self._standard_headers(True, request_id), body)
 
     def _delegate_to_moto(self, target: _Target, request: GatewayRequest, region: str
                           ) -> GatewayResponse:
@@ -612,7 +639,7 @@ class ApiGateway:
                                   [("x-amzn-ErrorType", "InternalServerErrorException")])
         return _json_response(500, "Internal Server Error")
 
-    def _invoke(self, target: _Target, event: dict[str, Any], region: str
+    def _invoke(self, target: _Target, event: Any, region: str
                 ) -> tuple[bytes, str | None] | GatewayResponse:
         """Call the function with API Gateway's integration timeout (the call runs on)."""
         rest = target.kind == "rest"
@@ -621,9 +648,11 @@ class ApiGateway:
         box: dict[str, Any] = {}
         permission = None
         if self.enforce_permissions:
-            method = (event.get("httpMethod") or event["requestContext"]["http"]["method"])
+            context = event.get("requestContext") or {} if isinstance(event, dict) else {}
+            method = (event.get("httpMethod") if isinstance(event, dict) else None) \
+                or (context.get("http") or {}).get("method") or target.route_key.split(" ", 1)[0]
             route = target.resource_path if target.resource_path != "$default" else "$default"
-            source = (f"arn:aws:execute-api:{region}:{self.account_id}:{event['requestContext']['apiId']}"
+            source = (f"arn:aws:execute-api:{region}:{self.account_id}:{context.get('apiId') or target.api_id}"
                       f"/{target.stage}/{method}/{route.lstrip('/')}")
             permission = ("apigateway.amazonaws.com", source)
 
