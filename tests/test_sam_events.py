@@ -227,8 +227,8 @@ def test_schedules_keep_their_dead_letter_queues_and_retry_policies(world, uniqu
     assert policy["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
     schedule = boto3.client("scheduler").get_schedule(Name=resources["RecorderNightly"])
     assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 1
-    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith(":" + name.split("-")[0][:0] + schedule[
-        "Target"]["DeadLetterConfig"]["Arn"].rsplit(":", 1)[1])
+    dlq_name = resources["SchedulerDlq"].rsplit("/", 1)[1]
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"] == f"arn:aws:sqs:us-east-1:123456789012:{dlq_name}"
 
 
 def test_new_code_publishes_a_version_and_moves_the_alias(world, unique):
@@ -415,3 +415,51 @@ Outputs:
     result = boto3.client("lambda").invoke(FunctionName=app.outputs["Name"])
     assert json.loads(result["Payload"].read()) == {"table": app.outputs["Table"]}
     assert delete(name) == "DELETE_COMPLETE"
+
+
+SCHEDULE_GROUP = """AWSTemplateFormatVersion: 2010-09-09
+Resources:
+  Reports:
+    Type: AWS::SQS::Queue
+  Group:
+    Type: AWS::Scheduler::ScheduleGroup
+    Properties: {Name: GROUP_NAME}
+  SchedulerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: scheduler.amazonaws.com}, Action: sts:AssumeRole}]
+  Daily:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      GroupName: !Ref Group
+      ScheduleExpression: rate(1 day)
+      FlexibleTimeWindow: {Mode: "OFF"}
+      Target:
+        Arn: !GetAtt Reports.Arn
+        RoleArn: !GetAtt SchedulerRole.Arn
+        Input: '{"report": "daily"}'
+Outputs:
+  QueueUrl: {Value: !Ref Reports}
+  ScheduleName: {Value: !Ref Daily}
+"""
+
+
+def test_schedule_group_and_schedule_run_on_the_lab_clock(world, unique):
+    """AWS::Scheduler::ScheduleGroup and AWS::Scheduler::Schedule
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-scheduler-schedule.html):
+    the schedule fires into its SQS target on the lab clock; deleting the stack removes both."""
+    cfn = boto3.client("cloudformation")
+    name, group = unique("grp"), unique("reports")
+    cfn.create_stack(StackName=name, TemplateBody=SCHEDULE_GROUP.replace("GROUP_NAME", group),
+                     Capabilities=["CAPABILITY_IAM"])
+    out = outputs(cfn, name)
+    scheduler = boto3.client("scheduler")
+    assert scheduler.get_schedule_group(Name=group)["State"] == "ACTIVE"
+    assert scheduler.get_schedule(Name=out["ScheduleName"], GroupName=group)["GroupName"] == group
+    world.clock.advance(86_400)
+    messages = wait_for(lambda: boto3.client("sqs").receive_message(QueueUrl=out["QueueUrl"]).get("Messages"))
+    assert messages and json.loads(messages[0]["Body"]) == {"report": "daily"}
+    cfn.delete_stack(StackName=name)
+    assert group not in [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
