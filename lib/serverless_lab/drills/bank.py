@@ -14,6 +14,41 @@ BANK = Path(__file__).with_name("questions.toml")
 KINDS = ("concept", "estimate", "debug", "design", "stale")
 
 
+# Words a fluent engineer uses for the same idea. A key point that names one of them (as a whole word)
+# also accepts the others, so "a different bucket" meets a point written as "another bucket".
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("another", "different", "separate", "second", "other"),
+    ("caps", "capped", "capping", "limit", "limits", "ceiling", "maximum", "upper bound"),
+    ("billed", "charged", "paid for", "you pay for"),
+    ("duplicate", "duplicates", "twice", "more than once"),
+    ("retries", "retried", "redelivered", "redelivery", "delivered again"),
+)
+
+
+def _group(words: tuple[str, ...]) -> str:
+    return r"\b(?:" + "|".join(re.escape(w).replace("\\ ", " ") for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def expand(point: str) -> str:
+    """A key point's pattern with its synonyms and hyphen/space variants added ("dead-letter" also reads
+    "dead letter" and "deadletter")."""
+    for words in SYNONYMS:
+        found = r"(?<![\\\w\[(?])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w\]])"
+        replacement = _group(words)
+        point = re.sub(found, lambda _m: replacement, point)  # noqa: B023 - used at once
+    return re.sub(r"(?<=[a-z])-(?=[a-z])", "[- ]?", point)
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A wrong belief an answer can state: its name (shown to the learner), the pattern that detects it,
+    and the key point it contradicts (index into the question's points; that point is not credited)."""
+
+    says: str
+    pattern: re.Pattern[str] = field(compare=False, repr=False)
+    point: int | None = None
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -30,6 +65,7 @@ class Question:
     tolerance: float = 0.02
     unit: str = ""
     patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    misconceptions: tuple[Misconception, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_choice(self) -> bool:
@@ -56,9 +92,20 @@ def _question(raw: dict, where: str) -> Question:
     patterns = []
     for point in raw["points"]:
         try:
-            patterns.append(re.compile(point, re.IGNORECASE))
+            patterns.append(re.compile(expand(point), re.IGNORECASE))
         except re.error as exc:
             raise _problem(where, f"key point {point!r} is not a valid pattern ({exc})") from exc
+    misconceptions = []
+    for m in raw.get("misconceptions", ()):
+        if not isinstance(m, dict) or not m.get("says") or not m.get("pattern"):
+            raise _problem(where, "each misconception needs `says` (its name) and `pattern`")
+        point = m.get("point")
+        if point is not None and not (isinstance(point, int) and 0 <= point < len(raw["points"])):
+            raise _problem(where, f"misconception {m['says']!r}: `point` must be a 0-based index into points")
+        try:
+            misconceptions.append(Misconception(m["says"], re.compile(expand(m["pattern"]), re.IGNORECASE), point))
+        except re.error as exc:
+            raise _problem(where, f"misconception pattern {m['pattern']!r} is not valid ({exc})") from exc
     choices = tuple(raw.get("choices", ()))
     correct = raw.get("correct")
     if choices and (not isinstance(correct, int) or not 0 <= correct < len(choices)):
@@ -68,7 +115,8 @@ def _question(raw: dict, where: str) -> Question:
         id=raw["id"], topic=raw["topic"], kind=raw["kind"], question=raw["question"].strip(),
         answer=raw["answer"].strip(), points=tuple(raw["points"]), source=raw["source"], date=raw["date"],
         choices=choices, correct=correct, numeric=float(numeric) if numeric is not None else None,
-        tolerance=float(raw.get("tolerance", 0.02)), unit=raw.get("unit", ""), patterns=tuple(patterns))
+        tolerance=float(raw.get("tolerance", 0.02)), unit=raw.get("unit", ""), patterns=tuple(patterns),
+        misconceptions=tuple(misconceptions))
 
 
 def parse_bank(text: str, where: str = "questions.toml") -> list[Question]:

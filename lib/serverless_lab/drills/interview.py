@@ -11,9 +11,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import LabError
 from .bank import Question, load_bank
+from .progress import Progress
+from .schedule import Drill, Rating, suggest
 from .scoring import Feedback, check
 
 
@@ -43,7 +46,8 @@ class MockInterview:
 
     def __init__(self, count: int = 10, minutes: float = 20, *, topics: list[str] | None = None,
                  kinds: list[str] | None = None, seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 progress: str | Path | Progress | None = None) -> None:
         pool = load_bank(topics=topics, kinds=kinds)
         if count < 1 or minutes <= 0:
             raise LabError(f"A mock interview needs at least one question and some time (got count={count}, "
@@ -66,7 +70,22 @@ class MockInterview:
         self.clock = clock
         self.started = clock()
         self.feedback: list[Feedback] = []
+        self.ratings: list[Rating] = []          # the learner's rating of each answer, in order
         self.timed_out = False
+        self.progress = Progress.load(progress) if isinstance(progress, (str, Path)) else progress
+        self.drill = Drill(self.progress) if self.progress is not None else None
+
+    def rate(self, rating: Rating | None = None) -> Rating:
+        """The learner rates the last answer (default: the suggested rating); with progress, FSRS gets it."""
+        if len(self.ratings) >= len(self.feedback):
+            raise LabError("There is no answer waiting for a rating.", "Answer the current question first.")
+        f = self.feedback[len(self.ratings)]
+        given = rating if rating is not None else suggest(f)
+        self.ratings.append(given)
+        if self.drill is not None and self.progress is not None:
+            self.drill.record(f, rating=given)
+            self.progress.save()
+        return given
 
     @property
     def seconds_left(self) -> float:
@@ -88,6 +107,8 @@ class MockInterview:
         q = self.current
         if q is None:
             raise LabError("The interview is over.", "Look at .report(), or start a new MockInterview().")
+        if len(self.ratings) < len(self.feedback):       # the previous answer was not rated: its suggestion
+            self.rate()
         feedback = check(q, answer)
         if feedback.understood:
             self.feedback.append(feedback)

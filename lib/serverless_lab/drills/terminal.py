@@ -1,8 +1,10 @@
 """`serverless-lab drill`: spaced-repetition interview drill in the terminal.
 
-On a terminal, an answer is one or more lines ended by an empty line; when standard input is not a
-terminal (scripts, tests) each line is one answer. Progress is saved after every answer, so Ctrl-C or a
-closed terminal loses nothing.
+On a terminal, an answer is one or more lines ended by an empty line; after the feedback the learner rates
+the card with one key (1 Again, 2 Hard, 3 Good, 4 Easy; Enter accepts the suggested rating), and FSRS gets
+that rating. When standard input is not a terminal (scripts, tests) each line is one answer and the
+suggested rating is used, unless the next line is a rating line (``rate: 2``, ``rate: hard``). Progress is
+saved after every answer, so Ctrl-C or a closed terminal loses nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import IO
 
 from .bank import Question, load_bank
 from .progress import Progress
-from .schedule import Drill
+from .schedule import Drill, Rating, parse_rating, suggest
 from .scoring import Feedback, check
 
 
@@ -29,7 +31,77 @@ def _when(due: datetime, now: datetime) -> str:
     return f"in {round(seconds / 86400)} days"
 
 
-def _read_answer(stdin: IO[str], interactive: bool, out: IO[str]) -> str | None:
+class _Lines:
+    """Lines of a non-terminal input with one line of look-ahead (to see whether a rating line follows)."""
+
+    def __init__(self, stdin: IO[str]) -> None:
+        self.stdin = stdin
+        self.pending: str | None = None
+
+    def readline(self) -> str:
+        if self.pending is not None:
+            line, self.pending = self.pending, None
+            return line
+        return self.stdin.readline()
+
+    def peek(self) -> str:
+        if self.pending is None:
+            self.pending = self.stdin.readline()
+        return self.pending
+
+
+_RATING_LINE = ("rate", "rating")
+_PROMPT = "Rate it: 1 Again · 2 Hard · 3 Good · 4 Easy — Enter = {name} (suggested): "
+
+
+def _read_key(stdin: IO[str]) -> str:
+    """One key press from a terminal (cbreak mode), or a line when the terminal cannot be switched."""
+    try:
+        import termios
+        import tty
+
+        fd = stdin.fileno()
+        old = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError, AttributeError):
+        return stdin.readline()
+    try:
+        tty.setcbreak(fd)
+        return stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def ask_rating(suggested: Rating, stdin: IO[str] | _Lines, interactive: bool, out: IO[str]) -> Rating:
+    """The learner's rating: a key on a terminal (asked again until it is 1–4 or Enter); in stdin mode the
+    suggestion, unless the next line is a rating line (``rate: 3``)."""
+    if not interactive:
+        assert isinstance(stdin, _Lines)
+        nxt = stdin.peek()
+        if nxt.strip().lower().startswith(_RATING_LINE):
+            stdin.readline()
+            given = parse_rating(nxt, suggested)
+            if given is None:
+                out.write(f"  rating line {nxt.strip()!r} not understood: kept {suggested.name}\n")
+                return suggested
+            out.write(f"  rated {given.name} (suggested {suggested.name})\n")
+            return given
+        out.write(f"  rated {suggested.name} (suggested)\n")
+        return suggested
+    while True:
+        out.write(_PROMPT.format(name=suggested.name))
+        out.flush()
+        key = _read_key(stdin)  # type: ignore[arg-type]
+        if key == "":
+            out.write("\n")
+            return suggested
+        given = parse_rating(key if key.strip() else "", suggested)
+        if given is not None:
+            out.write(f"{given.name}\n")
+            return given
+        out.write("\n  press 1, 2, 3 or 4, or Enter for the suggestion\n")
+
+
+def _read_answer(stdin: IO[str] | _Lines, interactive: bool, out: IO[str]) -> str | None:
     """One answer, or None at end of input."""
     if not interactive:
         line = stdin.readline()
@@ -67,6 +139,7 @@ def run_drill(*, topics: list[str] | None = None, count: int = 10, minutes: floa
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty()
+    source: IO[str] | _Lines = stdin if interactive else _Lines(stdin)
     progress = Progress.load(progress_path)
     if progress.notice:
         out.write(f"note: {progress.notice}\n")
@@ -88,7 +161,7 @@ def run_drill(*, topics: list[str] | None = None, count: int = 10, minutes: floa
         started = clock()
         feedback = None
         for _attempt in range(3):   # a wrong kind of answer is explained and asked again, not failed
-            answer = _read_answer(stdin, interactive, out)
+            answer = _read_answer(source, interactive, out)
             if answer is None:
                 break
             feedback = check(q, answer)
@@ -106,7 +179,9 @@ def run_drill(*, topics: list[str] | None = None, count: int = 10, minutes: floa
             out.write("  skipped.\n")
             continue
         out.write(feedback.text() + "\n")
-        due = drill.record(feedback, seconds=clock() - started)
+        seconds = clock() - started
+        given = ask_rating(suggest(feedback), source, interactive, out)
+        due = drill.record(feedback, seconds=seconds, rating=given)
         progress.save()
         results.append(feedback)
         out.write(f"  next review: {_when(due, datetime.now(timezone.utc))}\n")
