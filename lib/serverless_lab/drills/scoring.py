@@ -43,19 +43,21 @@ def label(point: str) -> str:
 # Words that turn a clause around. A key point is not credited when one of them comes before it in the same
 # clause (clauses end at punctuation and at the conjunctions in _CLAUSE_BREAK).
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|no longer|none|nothing|neither|nor|without|cannot|can't|won't|isn't|aren't|wasn't|"
+    r"\b(?:not|no|never|no longer|neither|nor|without|cannot|can't|won't|isn't|aren't|wasn't|"
     r"weren't|doesn't|don't|didn't|shouldn't|wouldn't|couldn't|hasn't|haven't|mustn't|nobody|nowhere|"
     r"lacks?|fails? to|impossible|false that|untrue)\b", re.IGNORECASE)
-_NOT_NEGATION = re.compile(r"\bnot only\b|\bno matter\b|\bif not\b", re.IGNORECASE)
+_NOT_NEGATION = re.compile(r"\bnot only\b|\bno matter\b|\bif not\b|\ball.or.nothing\b|\bno later than\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
-    r"[.;:!?\n()\u2014]|,(?!\d)|\s-\s|\b(?:but|and|or|so|because|while|whereas|although|though|then|which|"
+    r"[;!?\n()\u2014]|[.:](?=\s|$)|,(?!\d)|\s-\s|\b(?:but|and|or|so|because|while|whereas|although|though|then|which|"
     r"however|instead|unless|yet)\b", re.IGNORECASE)
 
 
 def _clause_start(text: str, at: int) -> int:
     """Where the clause holding position ``at`` begins."""
     start = 0
-    for m in _CLAUSE_BREAK.finditer(text, 0, at):
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() >= at:
+            break
         start = m.end()
     return start
 
@@ -83,6 +85,7 @@ def find(pattern: re.Pattern[str], text: str) -> str:
 
 
 def _normalise(text: str) -> str:
+    text = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", text)     # "all-or-nothing" reads as "all or nothing"
     return (text.replace("\u2011", "-").replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
             .replace("\u202f", " "))
 

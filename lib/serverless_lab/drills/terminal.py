@@ -134,8 +134,9 @@ def _ask(q: Question, n: int, total: int, out: IO[str]) -> None:
 def run_drill(*, topics: list[str] | None = None, count: int = 10, minutes: float | None = None,
               progress_path: str | None = None, seed: int | None = None,
               stdin: IO[str] | None = None, out: IO[str] | None = None,
-              clock: Callable[[], float] = time.monotonic) -> int:
-    """Run one drill session; return the process exit code."""
+              clock: Callable[[], float] = time.monotonic, questions: list[Question] | None = None) -> int:
+    """Run one drill session; return the process exit code. ``questions``: drill exactly these, in order
+    (default: due reviews, then new ones, from the bank)."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty()
@@ -144,7 +145,8 @@ def run_drill(*, topics: list[str] | None = None, count: int = 10, minutes: floa
     if progress.notice:
         out.write(f"note: {progress.notice}\n")
     drill = Drill(progress, seed=seed)
-    questions = drill.next_questions(load_bank(topics=topics), count)
+    if questions is None:
+        questions = drill.next_questions(load_bank(topics=topics), count)
     if not questions:
         out.write("Nothing to drill: no questions for these topics.\n")
         return 0

@@ -63,9 +63,11 @@ def rating_buttons(on_rate: Callable[[Rating], None]):  # noqa: ANN201
 def _feedback_html(f: Feedback) -> str:
     colour = "#1b7f3b" if f.correct else "#b3261e" if f.understood else "#8a6d00"
     hit = "".join(f"<li>✅ {html.escape(p)}</li>" for p in f.hit)
-    missed = "".join(f"<li>❌ {html.escape(p)}</li>" for p in f.missed)
+    missed = "".join(f"<li>❌ {html.escape(p)}{' (contradicted: named under a negation)' if p in f.negated else ''}</li>"
+                     for p in f.missed)
+    wrong = "".join(f"<li>⚠️ misconception: {html.escape(m)}</li>" for m in f.misconceptions)
     return (f"<div style='color:{colour};font-weight:600'>{html.escape(f.message)}</div>"
-            f"<ul style='margin:4px 0'>{hit}{missed}</ul>"
+            f"<ul style='margin:4px 0'>{wrong}{hit}{missed}</ul>"
             f"<div><i>Model answer:</i> {html.escape(f.question.answer)}</div>"
             f"<div style='font-size:90%'><i>Source:</i> <a href='{html.escape(f.question.source)}' target='_blank'>"
             f"{html.escape(f.question.source)}</a> (checked {f.question.date})</div>")
