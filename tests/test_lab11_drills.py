@@ -206,7 +206,7 @@ def test_stdin_mode_uses_the_suggestion_unless_a_rating_line_follows(tmp_path):
     path = tmp_path / "p.json"
     out = io.StringIO()
     # the first answer is followed by a rating line, the second is not, the third is rated by word
-    answers = f"{q1.answer}\nrate: 1\nIt is 29 seconds by default.\n{q3.answer}\nrating: hard\n"
+    answers = f"{q1.answer}\nrate: 1\nIt is 29 seconds by default for REST APIs and 30 s for HTTP APIs.\n{q3.answer}\nrating: hard\n"
     run_drill(progress_path=str(path), stdin=io.StringIO(answers), out=out, questions=[q1, q2, q3])
     history = json.loads(path.read_text())["history"]
     assert [(h["id"], h["rating"], h["suggested"]) for h in history] == [
