@@ -290,6 +290,89 @@ def test_interview_widget_rating_buttons(tmp_path):
         interview.rate(Rating.Good)
 
 
+# --------------------------------------------------------------------------- the system-design round
+def test_design_round_model_answers_score_full_and_estimates_come_from_the_models():
+    """Every scenario has 4–6 follow-ups in the interview's order; its model answers pass every stage; each
+    estimate's model number comes from the simulator or the price list and agrees with the model answer's
+    own arithmetic. Prices: https://aws.amazon.com/lambda/pricing/ and https://aws.amazon.com/api-gateway/pricing/"""
+    from serverless_lab.drills.design import SCENARIOS, STAGES, DesignRound
+
+    assert len(SCENARIOS) >= 3
+    for sc in SCENARIOS:
+        assert 4 <= len(sc.steps) <= 6 and [s.stage for s in sc.steps] == list(STAGES)
+        design = DesignRound(sc.id)
+        while not design.done:
+            step = design.current
+            r = design.answer(step.answer)
+            assert r.feedback.correct and not r.feedback.misconceptions, (sc.id, step.stage, r.text())
+            if step.model is not None:
+                assert "simulator" in r.derivation or "serverless_lab.pricing" in r.derivation, r.derivation
+        report = design.report()
+        assert report.gaps == [] and report.strengths == list(STAGES), report.text()
+
+
+def test_design_round_estimates_are_checked_against_the_model():
+    from serverless_lab.drills.design import DesignRound
+
+    design = DesignRound("order-api-launch")
+    wrong = design.answer("3000 × 150 = 450000")            # forgot the milliseconds
+    assert wrong.feedback.understood and not wrong.feedback.correct and "too high" in wrong.feedback.message
+    assert "450" in wrong.derivation and "simulator" in wrong.derivation
+    not_a_number = DesignRound("order-api-launch")
+    assert not not_a_number.answer("lots").feedback.understood and not_a_number.current.stage == "requirements"
+
+
+def test_design_round_report_names_strengths_and_gaps():
+    from serverless_lab.drills.design import DesignRound
+
+    design = DesignRound("photo-10x")
+    design.answer("200 × 0.8 = 160")
+    design.answer("S3 notification to an SQS queue, Lambda writes to another bucket and DynamoDB, DLQ for failures.")
+    bottleneck = design.answer("There is no limit: Lambda scales infinitely.")
+    assert bottleneck.feedback.misconceptions == ["Lambda has no concurrency limit"]
+    design.answer("S3 delivers each event exactly once, so nothing to do.")
+    design.answer("$20")
+    report = design.report()
+    assert report.strengths == ["requirements", "architecture"]
+    assert report.gaps == ["bottleneck", "failure modes", "cost"]
+    assert "misconception: Lambda has no concurrency limit" in report.text()
+    assert "Strengths" in report._repr_markdown_()
+
+
+def test_design_round_in_the_cli():
+    answers = ("2,000,000 / 100 × 4 s / 50 / 60 = 27 minutes\n"
+               "Step Functions Distributed Map splits the file into an SQS queue; maximum concurrency 50; RDS Proxy\n"
+               "The database's 50 writers: use bulk inserts; if the file doubles it misses the window.\n"
+               "ReportBatchItemFailures, a DLQ with an alarm, and idempotent upserts.\n"
+               "about 13\n")
+    proc = subprocess.run([sys.executable, "-m", "serverless_lab.cli", "drill", "--design", "nightly-etl"],
+                          input=answers, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Design round · A nightly ETL" in out and "Step 5/5 · cost" in out
+    assert "model's number" in out and "SQS simulator" in out and "serverless_lab.pricing" in out
+    assert "Strengths: requirements, architecture, bottleneck, failure modes, cost" in out
+    bad = subprocess.run([sys.executable, "-m", "serverless_lab.cli", "drill", "--design", "nope"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "photo-10x" in (bad.stdout + bad.stderr)
+
+
+def test_design_round_widget():
+    from serverless_lab.drills.design import DesignRound
+
+    design = DesignRound("photo-10x")
+    ui = design.widget()
+    brief, prompt, box, submit, result = ui.children
+    assert "10×" in brief.value and "Step 1/5" in prompt.value
+    box.value = "200 × 0.8 = 160"
+    submit.click()
+    assert "Model's number" in result.value and "Step 2/5" in prompt.value
+    for step in design.scenario.steps[1:]:
+        box.value = step.answer
+        submit.click()
+    assert submit.disabled and "Strengths" in result.value
+
+
 def test_corrupted_progress_is_kept_aside(tmp_path):
     path = tmp_path / "p.json"
     path.write_text("{ not json")

@@ -119,6 +119,11 @@ def _question(raw: dict, where: str) -> Question:
         misconceptions=tuple(misconceptions))
 
 
+def make_question(raw: dict, where: str) -> Question:
+    """One question from a dict shaped like a bank entry (used by the design round's follow-ups)."""
+    return _question(raw, where)
+
+
 def parse_bank(text: str, where: str = "questions.toml") -> list[Question]:
     """Parse and validate a bank's TOML text (every question, or one clear error)."""
     try:

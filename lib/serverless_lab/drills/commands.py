@@ -17,12 +17,19 @@ def _drill(p: argparse.ArgumentParser):
     p.add_argument("--seed", type=int, help="order of new questions (for repeatable sessions)")
     p.add_argument("--list-topics", action="store_true", help="print the topics and their question counts")
     p.add_argument("--summary", action="store_true", help="print your weakest topics and exit")
+    p.add_argument("--design", nargs="?", const="", metavar="SCENARIO",
+                   help="a system-design round: one scenario and its follow-ups (photo-10x, order-api-launch, "
+                        "nightly-etl; default: one at random)")
 
     def run(args: argparse.Namespace) -> int:
         from .bank import load_bank
         from .progress import Progress
         from .terminal import run_drill
 
+        if args.design is not None:
+            from .terminal import run_design
+
+            return run_design(scenario_id=args.design or None, seed=args.seed)
         if args.list_topics:
             counts: dict[str, int] = {}
             for q in load_bank():

@@ -207,3 +207,37 @@ def summary(results: list[Feedback], progress: Progress) -> str:
         lines.append(f"  drill them: serverless-lab drill --topics {','.join(t for t, _, _ in weak)}")
     lines.append(f"Progress saved in {progress.path}")
     return "\n".join(lines) + "\n"
+
+
+def run_design(*, scenario_id: str | None = None, seed: int | None = None, stdin: IO[str] | None = None,
+               out: IO[str] | None = None) -> int:
+    """`serverless-lab drill --design`: one scenario, its follow-ups, then strengths and gaps by stage."""
+    from .design import DesignRound
+
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    interactive = stdin.isatty()
+    source: IO[str] | _Lines = stdin if interactive else _Lines(stdin)
+    design = DesignRound(scenario_id, seed=seed)
+    out.write(f"\nDesign round · {design.scenario.title}\n")
+    out.write(textwrap.fill(design.scenario.brief, 96) + "\n")
+    while not design.done:
+        out.write("\n" + design.prompt() + "\n")
+        if interactive:
+            out.write("  (end with an empty line)\n")
+        for _attempt in range(3):
+            answer = _read_answer(source, interactive, out)
+            if answer is None:
+                out.write("\n(end of input)\n")
+                out.write("\n" + design.report().text() + "\n")
+                return 0
+            result = design.answer(answer)
+            if result.feedback.understood:
+                out.write(result.text() + "\n")
+                break
+            out.write(result.feedback.message + "\n")
+        else:
+            out.write("  skipped.\n")
+            break
+    out.write("\n" + design.report().text() + "\n")
+    return 0

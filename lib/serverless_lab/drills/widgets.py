@@ -211,3 +211,36 @@ def interview_widget(interview: Interviewing):  # noqa: ANN201
     submit.on_click(on_submit)
     show()
     return w.VBox([header, prompt, box, submit, result, ratings, rated])
+
+
+def design_widget(design: Any):  # noqa: ANN201 - a DesignRound (imported lazily by it: no cycle)
+    """The design round in a notebook: the scenario, one follow-up at a time, feedback with the model's
+    number and derivation, then the report of strengths and gaps."""
+    import ipywidgets as w
+
+    brief = w.HTML(f"<h4>{html.escape(design.scenario.title)}</h4><p>{html.escape(design.scenario.brief)}</p>")
+    prompt, result = w.HTML(), w.HTML()
+    box = w.Textarea(placeholder="Answer as you would aloud; numbers with your working.",
+                     layout=w.Layout(width="95%", height="90px"))
+    submit = w.Button(description="Submit", button_style="primary")
+
+    def show() -> None:
+        if design.done:
+            prompt.value = "<b>Round over.</b>"
+            submit.disabled = True
+            box.layout.display = "none"
+            result.value += "<pre>" + html.escape(design.report().text()) + "</pre>"
+            return
+        prompt.value = "<pre style='white-space:pre-wrap'>" + html.escape(design.prompt()) + "</pre>"
+        box.value = ""
+
+    def on_submit(_btn: object) -> None:
+        r = design.answer(box.value)
+        extra = (f"<div><i>Model's number:</i> {html.escape(r.derivation)}</div>" if r.derivation else "")
+        result.value = _feedback_html(r.feedback) + extra
+        if r.feedback.understood:
+            show()
+
+    submit.on_click(on_submit)
+    show()
+    return w.VBox([brief, prompt, box, submit, result])
