@@ -373,6 +373,40 @@ def test_design_round_widget():
     assert submit.disabled and "Strengths" in result.value
 
 
+def test_drills_modules_import_without_cycles():
+    """Every import between the drills modules, lazy and TYPE_CHECKING ones included, points one way
+    (issue 25: interview and widgets imported each other)."""
+    import ast
+    from pathlib import Path
+
+    import serverless_lab.drills as pkg
+
+    folder = Path(pkg.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    deps.add(node.module.split(".")[0])
+                else:
+                    deps.update(a.name for a in node.names)
+        graph[path.stem] = deps & {p.stem for p in folder.glob("*.py")}
+    assert "interview" not in graph["widgets"] and "widgets" in graph["interview"]
+    seen: dict[str, int] = {}
+
+    def visit(mod: str, stack: tuple[str, ...]) -> None:
+        assert mod not in stack, " → ".join((*stack, mod))
+        if seen.get(mod):
+            return
+        for dep in graph.get(mod, ()):
+            visit(dep, (*stack, mod))
+        seen[mod] = 1
+
+    for mod in graph:
+        visit(mod, ())
+
+
 def test_corrupted_progress_is_kept_aside(tmp_path):
     path = tmp_path / "p.json"
     path.write_text("{ not json")
