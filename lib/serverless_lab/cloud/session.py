@@ -160,6 +160,23 @@ class MockSession:
             return self.real_aws.client(service, **kwargs)
         return boto3.client(service, **kwargs)
 
+    def explorer(self, auto_refresh: bool = False, interval_s: float = 3.0) -> Any:
+        """A widget showing what exists in this world, by service, with each resource's configuration,
+        wiring, invocations and logs; its Refresh button (or auto-refresh) reads the world again."""
+        # imported here, not at the top: viz is the analysis layer, above this one
+        # (docs/architecture.md, "Layers"); importing it also costs ipywidgets and plotly
+        from ..viz.explorer import Explorer
+
+        return Explorer(self, auto_refresh=auto_refresh, interval_s=interval_s)
+
+    def architecture(self) -> Any:
+        """This world's wiring as a diagram (S3 → function → table, API → function, rule → target...),
+        discovered through boto3; ``.mermaid`` holds it as Mermaid text."""
+        # lazy for the same reason as explorer(): the cloud layer never imports viz at module level
+        from ..viz.architecture import architecture
+
+        return architecture(self)
+
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> MockSession:
         global _active

@@ -1,0 +1,203 @@
+"""``aws.explorer()``: what exists in the mocked world, by service, in a widget that refreshes itself.
+
+One tab per service (with how many resources it holds); pick a resource to see its
+configuration, its wiring (what triggers it, what it sends to), what ran (the course's trace;
+a state machine's executions) and its recent CloudWatch logs. **Refresh** reads the world again
+without re-running any cell; **Auto-refresh** does it every few seconds until it is switched off,
+the widget is closed or the session stops. Everything is read through boto3
+(:mod:`serverless_lab.viz.world`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from html import escape
+from typing import Any
+
+from .architecture import SHORT, from_world
+from .world import SERVICES, Resource, World, executions, invocations, recent_logs, survey
+
+AUTO_REFRESH_S = 3.0
+_STYLE = ("<style>.sl-explorer pre{max-height:22em;overflow:auto;font-size:11px;background:#f7f7f9;padding:6px;"
+          "margin:2px 0 8px}.sl-explorer table{border-collapse:collapse;font-size:12px}"
+          ".sl-explorer td,.sl-explorer th{padding:2px 8px;border-bottom:1px solid #e3e3e3;text-align:left}"
+          ".sl-explorer h4{margin:8px 0 2px}</style>")
+
+
+def _widgets():
+    from ..errors import require
+
+    return require("ipywidgets", "The explorer", "ipywidgets")
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def detail_html(session: Any, world: World, res: Resource) -> str:
+    """The detail pane of one resource: configuration, wiring, what ran, logs."""
+    into, out = world.links_of(res.node)
+
+    def name(node: str) -> str:
+        service, n = node.split(":", 1)
+        return f"{SHORT.get(service, service)} <b>{escape(n)}</b>"
+
+    wiring = [f"<li>{name(lk.source)} → this ({escape(lk.how)})</li>" for lk in into]
+    wiring += [f"<li>this → {name(lk.target)} ({escape(lk.how)}{', named in its environment' if lk.named else ''})</li>"
+               for lk in out]
+    parts = [f"<h3>{escape(SHORT.get(res.service, res.service))} {escape(res.name)}</h3>",
+             f"<div>{escape(res.summary)}</div>",
+             "<h4>Wiring</h4>" + (f"<ul>{''.join(wiring)}</ul>" if wiring else "<div><i>nothing triggers it and it "
+                                                                              "targets nothing</i></div>")]
+    ran = invocations(world, res)
+    if res.service == "lambda" or ran:
+        parts.append("<h4>Invocations (course trace, latest last)</h4>"
+                     + (_table(ran) or "<div><i>none yet</i></div>"))
+    if res.service == "stepfunctions":
+        parts.append("<h4>Executions (newest first)</h4>" + (_table(executions(session, res)) or "<div><i>none yet</i></div>"))
+    if res.service in ("lambda", "stepfunctions"):
+        lines = recent_logs(session, res)
+        parts.append("<h4>Recent logs</h4>" + (f"<pre>{escape(chr(10).join(lines))}</pre>" if lines
+                                                else "<div><i>no log lines yet</i></div>"))
+    parts.append("<h4>Configuration</h4><pre>" + escape(json.dumps(res.config, indent=1, default=str)) + "</pre>")
+    return f'<div class="sl-explorer">{_STYLE}{"".join(parts)}</div>'
+
+
+class Explorer:
+    """The widget behind ``aws.explorer()``; ``world`` holds what the last refresh read."""
+
+    def __init__(self, session: Any, auto_refresh: bool = False, interval_s: float = AUTO_REFRESH_S) -> None:
+        w = _widgets()
+        self.session = session
+        self.interval_s = interval_s
+        self.world = World()
+        self._selected: dict[str, str] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the world again")
+        self.auto = w.Checkbox(value=False, description=f"Auto-refresh every {interval_s:g} s", indent=False)
+        self.status = w.HTML()
+        self.tabs = w.Tab()
+        self.diagram = w.HTML()
+        self.widget = w.VBox([w.HBox([self.refresh_button, self.auto, self.status]), self.tabs,
+                              w.HTML("<h4>Wiring</h4>"), self.diagram])
+        self.widget.add_class("serverless-lab-explorer")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.auto.observe(self._toggle_auto, names="value")
+        self.refresh()
+        if auto_refresh:
+            self.auto.value = True
+
+    # -- reading ---------------------------------------------------------------------------------
+    def refresh(self) -> World:
+        """Read the world again and redraw (what the Refresh button does)."""
+        with self._lock:
+            world = survey(self.session)
+            self.world = world
+            self._draw(world)
+        return world
+
+    def _draw(self, world: World) -> None:
+        w = _widgets()
+        children, titles = [], []
+        for key, title in SERVICES:
+            items = world.resources.get(key, [])
+            note = world.notes.get(key)
+            titles.append(f"{title.split(' ')[0] if key not in ('apigateway', 'apigatewayv2') else SHORT[key]}"
+                          f" ({len(items)})")
+            if note:
+                children.append(w.HTML(f"<div class='sl-explorer'><b>Not shown:</b> {escape(note)}</div>"))
+                continue
+            if not items:
+                children.append(w.HTML(f"<div class='sl-explorer'><i>No {escape(title.lower())} in this world "
+                                       "yet.</i></div>"))
+                continue
+            options = [(f"{r.name} — {r.summary}" if r.summary else r.name, r.node) for r in items]
+            chosen = self._selected.get(key)
+            if chosen not in [v for _, v in options]:
+                chosen = options[0][1]
+            pick = w.Select(options=options, value=chosen, rows=min(6, max(2, len(options))),
+                            layout=w.Layout(width="98%"))
+            res = world.find(chosen)
+            pane = w.HTML(detail_html(self.session, world, res) if res is not None else "")
+
+            def show(change: dict, key: str = key, pane: Any = pane) -> None:
+                self._selected[key] = change["new"]
+                res = self.world.find(change["new"])
+                if res is not None:
+                    pane.value = detail_html(self.session, self.world, res)
+
+            pick.observe(show, names="value")
+            children.append(w.VBox([pick, pane]))
+        index = self.tabs.selected_index
+        self.tabs.children = children
+        self.tabs.titles = tuple(titles)
+        if index is not None:
+            self.tabs.selected_index = index
+        else:   # open on the first service that holds something
+            self.tabs.selected_index = next((i for i, (k, _) in enumerate(SERVICES) if world.resources.get(k)), 0)
+        self.diagram.value = from_world(world).svg()
+        self.status.value = (f"<span style='color:#555'>{world.count()} resources, {len(world.links)} links · read at "
+                             f"{world.read_at:%H:%M:%S} UTC</span>")
+
+    # -- auto-refresh ----------------------------------------------------------------------------
+    def _toggle_auto(self, change: dict) -> None:
+        if change["new"]:
+            self.start_auto_refresh()
+        else:
+            self.stop_auto_refresh()
+
+    def start_auto_refresh(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="serverless-lab-explorer", daemon=True)
+        self._thread.start()
+
+    def stop_auto_refresh(self) -> None:
+        self._stop.set()
+        if self.auto.value:
+            self.auto.value = False
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            if not getattr(self.session, "started", False):   # the session stopped: so does the timer
+                self._stop.set()
+                self.auto.value = False
+                self.status.value = "<span style='color:#555'>The mocked world stopped: auto-refresh is off.</span>"
+                break
+            self.refresh()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.widget.close()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self) -> str:
+        return f"<Explorer {self.world.count()} resources, {len(self.world.links)} links>"
+
+
+def explorer(session: Any = None, auto_refresh: bool = False, interval_s: float = AUTO_REFRESH_S) -> Explorer:
+    """Show what exists in the running world (``aws.explorer()`` in a lab)."""
+    if session is None:
+        from ..cloud import current_session
+
+        session = current_session()
+        if session is None:
+            from ..errors import LabError
+
+            raise LabError("No mocked world is running.", "Start one first: aws = start_lab().")
+    return Explorer(session, auto_refresh=auto_refresh, interval_s=interval_s)
+
+
+__all__ = ["Explorer", "explorer", "detail_html"]
