@@ -21,7 +21,7 @@ SHORT = {"lambda": "λ function", "s3": "S3 bucket", "dynamodb": "DynamoDB table
 COLORS = {"lambda": "#E7821B", "s3": "#3F8624", "dynamodb": "#3B48CC", "sqs": "#CC2264", "sns": "#CC2264",
           "events": "#CC2264", "apigateway": "#8C4FFF", "apigatewayv2": "#8C4FFF", "stepfunctions": "#CC2264",
           "ecs": "#E7821B", "rds": "#3B48CC", "other": "#687078"}
-BOX_W, BOX_H, GAP_X, GAP_Y = 190, 48, 150, 26
+BOX_W, BOX_H, GAP_X, GAP_Y = 240, 48, 160, 26
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Architecture:
                     '<text x="10" y="35" font-family="sans-serif" font-size="14" fill="#555">Nothing in this world yet: '
                     'create a function, a bucket or a table and draw again.</text></svg>')
         pos = self.positions
-        width = max(x for x, _ in pos.values()) + BOX_W + 20
+        width = max(x for x, _ in pos.values()) + BOX_W + GAP_X * 0.75   # room for a same-column link and its label
         height = max(y for _, y in pos.values()) + BOX_H + 20
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="serverless-lab-architecture" width="{width:.0f}" '
                f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif">',
@@ -76,7 +76,12 @@ class Architecture:
                 # the label sits near the source, where the arrows of different sources are apart
                 _x, ly = _bezier(0.3, (ax, ay), (mid, ay), (mid, by), (bx, by))
                 lx, ly, anchor = ax + 6, ly - 3, "start"
-            else:          # same column or backwards: loop below the boxes
+            elif x2 == x1:  # same column: out of the right side and back in, bulging right
+                ax, ay, bx, by = x1 + BOX_W, y1 + BOX_H / 2, x2 + BOX_W, y2 + BOX_H / 2
+                out_x = ax + GAP_X / 3
+                path = f"M {ax:.0f} {ay:.0f} C {out_x:.0f} {ay:.0f}, {out_x:.0f} {by:.0f}, {bx:.0f} {by:.0f}"
+                lx, ly, anchor = ax + GAP_X / 4 + 4, (ay + by) / 2, "start"
+            else:          # backwards: loop below the boxes
                 ax, ay, bx, by = x1 + BOX_W / 2, y1 + BOX_H, x2 + BOX_W / 2, y2 + BOX_H
                 low = max(ay, by) + GAP_Y * 0.8
                 path = f"M {ax:.0f} {ay:.0f} C {ax:.0f} {low:.0f}, {bx:.0f} {low:.0f}, {bx:.0f} {by:.0f}"
@@ -84,15 +89,14 @@ class Architecture:
             dash = ' stroke-dasharray="5 4"' if lk.named else ""
             out.append(f'<path class="sl-link" data-source="{escape(lk.source)}" data-target="{escape(lk.target)}" '
                        f'd="{path}" fill="none" stroke="#555" stroke-width="1.4"{dash} marker-end="url(#sl-arrow)"/>')
-            how = lk.how if len(lk.how) <= 28 else lk.how[:27] + "…"
+            how = lk.how if len(lk.how) <= 30 else lk.how[:29] + "…"
             out.append(f'<text x="{lx:.0f}" y="{ly:.0f}" font-size="10" fill="#333" text-anchor="{anchor}" '
                        f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(how)}</text>')
         for n, (x, y) in pos.items():
             service, name = n.split(":", 1)
             color = COLORS.get(service, COLORS["other"])
             res = self.nodes.get(n)
-            shown = (res.name if res else name)
-            shown = shown if len(shown) <= 26 else shown[:25] + "…"
+            shown = _short(res.name if res else name)
             title = escape(f"{SHORT.get(service, service)} {res.name if res else name}"
                            + (f" — {res.summary}" if res and res.summary else "")
                            + ("" if res else " (not in this world: named by a link)"))
@@ -114,6 +118,30 @@ class Architecture:
         return f"<Architecture {len(self.nodes)} resources, {len(self.links)} links>\n{self.mermaid}"
 
 
+def _short(name: str, width: int = 30) -> str:
+    """A name that fits its box: CloudFormation's ``stack-LogicalId-RANDOM12345`` loses its random
+    tail first, then the start (the full name is in the box's tooltip)."""
+    if len(name) <= width:
+        return name
+    parts = name.split("-")
+    if len(parts) >= 3 and len(parts[-1]) >= 8 and parts[-1].isalnum() and parts[-1].upper() == parts[-1]:
+        name = "-".join(parts[:-1]) + "-…"
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def _merge(links: list[Link]) -> list[Link]:
+    """One arrow per pair of resources: an API's routes to one function share it."""
+    groups: dict[tuple[str, str, bool], list[str]] = {}
+    for lk in links:
+        groups.setdefault((lk.source, lk.target, lk.named), []).append(lk.how)
+    out = []
+    for (a, b, named), hows in groups.items():
+        what = {"apigateway": "routes", "apigatewayv2": "routes", "stepfunctions": "Task states"}.get(a.split(":")[0], "links")
+        how = hows[0] if len(hows) == 1 else (", ".join(hows) if len(", ".join(hows)) <= 28 else f"{len(hows)} {what}")
+        out.append(Link(a, b, how, named))
+    return out
+
+
 def _bezier(t: float, *pts: tuple[float, float]) -> tuple[float, float]:
     (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts
     a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3
@@ -121,11 +149,13 @@ def _bezier(t: float, *pts: tuple[float, float]) -> tuple[float, float]:
 
 
 def layout(nodes: list[str], links: list[Link]) -> dict[str, tuple[float, float]]:
-    """Columns by longest path from the sources (a cycle is cut where the walk first closes it),
+    """Columns by longest path from the sources (a cycle is cut where the walk first closes it; a
+    link named only by an environment variable counts only for a target nothing else places),
     rows ordered by the mean row of each node's sources, so that few arrows cross."""
     succ: dict[str, list[str]] = {n: [] for n in nodes}
-    for lk in links:
-        succ[lk.source].append(lk.target)
+    for lk in links:   # a link guessed from an environment variable does not set the columns...
+        if not lk.named:
+            succ[lk.source].append(lk.target)
     # cut cycles: depth-first, an edge back to a node on the stack is ignored for ranking
     forward: dict[str, list[str]] = {n: [] for n in nodes}
     state: dict[str, int] = {}
@@ -154,6 +184,11 @@ def layout(nodes: list[str], links: list[Link]) -> dict[str, tuple[float, float]
 
     for n in nodes:
         depth(n)
+    placed = {x for lk in links if not lk.named for x in (lk.source, lk.target)}
+    for lk in links:   # ...unless nothing else places its target: then it goes one column after the source
+        if lk.named and lk.target not in placed and rank[lk.target] <= rank[lk.source]:
+            rank[lk.target] = rank[lk.source] + 1
+            forward[lk.source].append(lk.target)
     linked = {lk.source for lk in links} | {lk.target for lk in links}
     columns: dict[int, list[str]] = {}
     for n in nodes:   # resources without links go in a last row of their own, after the linked ones
@@ -199,7 +234,7 @@ def from_world(world: World) -> Architecture:
     for lk in world.links:   # a link to something that is not (or no longer) there still shows
         nodes.setdefault(lk.source, None)
         nodes.setdefault(lk.target, None)
-    arch = Architecture(nodes, list(world.links), dict(world.notes))
+    arch = Architecture(nodes, _merge(world.links), dict(world.notes))
     arch.positions = layout(list(nodes), arch.links)
     return arch
 

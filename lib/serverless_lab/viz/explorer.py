@@ -1,6 +1,6 @@
 """``aws.explorer()``: what exists in the mocked world, by service, in a widget that refreshes itself.
 
-One tab per service (with how many resources it holds); pick a resource to see its
+A list of the services (with how many resources each holds); pick a resource to see its
 configuration, its wiring (what triggers it, what it sends to), what ran (the course's trace;
 a state machine's executions) and its recent CloudWatch logs. **Refresh** reads the world again
 without re-running any cell; **Auto-refresh** does it every few seconds until it is switched off,
@@ -80,13 +80,18 @@ class Explorer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._first_draw = True
+        self._drawing = False
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the world again")
         self.auto = w.Checkbox(value=False, description=f"Auto-refresh every {interval_s:g} s", indent=False)
         self.status = w.HTML()
-        self.tabs = w.Tab()
+        self.services = w.Select(options=[(title, key) for key, title in SERVICES], rows=len(SERVICES),
+                                 layout=w.Layout(width="250px", flex="0 0 auto"))
+        self.body = w.VBox(layout=w.Layout(flex="1 1 auto", width="auto"))
         self.diagram = w.HTML()
-        self.widget = w.VBox([w.HBox([self.refresh_button, self.auto, self.status]), self.tabs,
-                              w.HTML("<h4>Wiring</h4>"), self.diagram])
+        self.widget = w.VBox([w.HBox([self.refresh_button, self.auto, self.status]),
+                              w.HBox([self.services, self.body]), w.HTML("<h4>Wiring</h4>"), self.diagram])
+        self.services.observe(lambda _c: self._show_service(), names="value")
         self.widget.add_class("serverless-lab-explorer")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.auto.observe(self._toggle_auto, names="value")
@@ -103,48 +108,61 @@ class Explorer:
             self._draw(world)
         return world
 
+    @property
+    def titles(self) -> list[str]:
+        """The service list as shown: "DynamoDB tables (2)"."""
+        return [label for label, _key in self.services.options]
+
     def _draw(self, world: World) -> None:
-        w = _widgets()
-        children, titles = [], []
-        for key, title in SERVICES:
-            items = world.resources.get(key, [])
-            note = world.notes.get(key)
-            titles.append(f"{title.split(' ')[0] if key not in ('apigateway', 'apigatewayv2') else SHORT[key]}"
-                          f" ({len(items)})")
-            if note:
-                children.append(w.HTML(f"<div class='sl-explorer'><b>Not shown:</b> {escape(note)}</div>"))
-                continue
-            if not items:
-                children.append(w.HTML(f"<div class='sl-explorer'><i>No {escape(title.lower())} in this world "
-                                       "yet.</i></div>"))
-                continue
-            options = [(f"{r.name} — {r.summary}" if r.summary else r.name, r.node) for r in items]
-            chosen = self._selected.get(key)
-            if chosen not in [v for _, v in options]:
-                chosen = options[0][1]
-            pick = w.Select(options=options, value=chosen, rows=min(6, max(2, len(options))),
-                            layout=w.Layout(width="98%"))
-            res = world.find(chosen)
-            pane = w.HTML(detail_html(self.session, world, res) if res is not None else "")
-
-            def show(change: dict, key: str = key, pane: Any = pane) -> None:
-                self._selected[key] = change["new"]
-                res = self.world.find(change["new"])
-                if res is not None:
-                    pane.value = detail_html(self.session, self.world, res)
-
-            pick.observe(show, names="value")
-            children.append(w.VBox([pick, pane]))
-        index = self.tabs.selected_index
-        self.tabs.children = children
-        self.tabs.titles = tuple(titles)
-        if index is not None:
-            self.tabs.selected_index = index
-        else:   # open on the first service that holds something
-            self.tabs.selected_index = next((i for i, (k, _) in enumerate(SERVICES) if world.resources.get(k)), 0)
+        key = self.services.value
+        options = [(f"{title} ({len(world.resources.get(k, []))})" + (" ⚠" if k in world.notes else ""), k)
+                   for k, title in SERVICES]
+        if key is None or self.services.options == () or self._first_draw:
+            # open on the first service that holds something
+            key = next((k for k, _ in SERVICES if world.resources.get(k)), SERVICES[0][0])
+            self._first_draw = False
+        self._drawing = True
+        try:
+            self.services.options = options
+            self.services.value = key
+        finally:
+            self._drawing = False
+        self._show_service()
         self.diagram.value = from_world(world).svg()
         self.status.value = (f"<span style='color:#555'>{world.count()} resources, {len(world.links)} links · read at "
                              f"{world.read_at:%H:%M:%S} UTC</span>")
+
+    def _show_service(self) -> None:
+        if self._drawing:
+            return
+        w = _widgets()
+        world, key = self.world, self.services.value
+        title = dict(SERVICES).get(key, key)
+        items = world.resources.get(key, [])
+        note = world.notes.get(key)
+        if note:
+            self.body.children = [w.HTML(f"<div class='sl-explorer'><b>Not shown:</b> {escape(note)}</div>")]
+            return
+        if not items:
+            self.body.children = [w.HTML(f"<div class='sl-explorer'><i>No {escape(title.lower())} in this world "
+                                         "yet.</i></div>")]
+            return
+        options = [(f"{r.name} — {r.summary}" if r.summary else r.name, r.node) for r in items]
+        chosen = self._selected.get(key)
+        if chosen not in [v for _, v in options]:
+            chosen = options[0][1]
+        pick = w.Select(options=options, value=chosen, rows=min(6, max(2, len(options))), layout=w.Layout(width="98%"))
+        res = world.find(chosen)
+        pane = w.HTML(detail_html(self.session, world, res) if res is not None else "")
+
+        def show(change: dict) -> None:
+            self._selected[key] = change["new"]
+            found = self.world.find(change["new"])
+            if found is not None:
+                pane.value = detail_html(self.session, self.world, found)
+
+        pick.observe(show, names="value")
+        self.body.children = [pick, pane]
 
     # -- auto-refresh ----------------------------------------------------------------------------
     def _toggle_auto(self, change: dict) -> None:
