@@ -42,7 +42,7 @@ NOTEBOOK = {
     "nbformat": 4, "nbformat_minor": 5,
 }
 TABS = ("() => { const s = document.querySelector('.serverless-lab-explorer select');"
-        " return s ? Array.from(s.options).map(o => o.textContent) : []; }")
+        " return s ? Array.from(s.options).map(o => o.textContent.replace(/\u00a0/g, ' ')) : []; }")
 
 
 def test_explorer_and_architecture_render_and_refresh_in_jupyterlab(jupyterlab, tmp_path):  # noqa: F811
@@ -80,7 +80,7 @@ def test_explorer_and_architecture_render_and_refresh_in_jupyterlab(jupyterlab, 
             assert {"Lambda functions (1)", "S3 buckets (1)", "DynamoDB tables (1)", "SQS queues (0)"} <= set(tabs), tabs
             explorer = page.locator(".serverless-lab-explorer")
             # the function's pane: its wiring, its S3 invocation and its logs
-            explorer.locator("select").first.select_option(label="Lambda functions (1)")
+            explorer.locator("select").first.select_option(index=0)   # Lambda functions (1)
             pane = explorer.locator(".sl-explorer").first
             pane.wait_for(timeout=30_000)
             text = pane.inner_text()
@@ -94,6 +94,8 @@ def test_explorer_and_architecture_render_and_refresh_in_jupyterlab(jupyterlab, 
             image.wait_for(timeout=30_000)
             assert page.evaluate("(img) => img.naturalWidth > 100 && img.complete", image.element_handle())
             page.screenshot(path=str(shot), full_page=True)
+            image.scroll_into_view_if_needed()
+            image.screenshot(path=str(tmp_path / "architecture.png"))   # the diagram as the student sees it
             # the queue was created after the widget was drawn: Refresh shows it, no cell re-run
             explorer.locator("button", has_text="Refresh").click()
             page.wait_for_function(f"() => ({TABS})().includes('SQS queues (1)')", timeout=30_000)

@@ -247,3 +247,23 @@ def test_lab00_cells_show_the_widget_and_the_diagram_through_nbclient(tmp_path):
     svg = diagram[0]["data"]["image/svg+xml"]
     assert svg.count('class="sl-node"') == 1 and "lab00-demo-" in svg
     assert titles[0]["text"].strip() == "S3 buckets (1)"
+
+
+def test_auto_refresh_follows_the_world_and_stops_with_the_session():
+    from serverless_lab.viz.explorer import Explorer
+
+    aws = mock_aws().start()
+    try:
+        ex = Explorer(aws, auto_refresh=True, interval_s=0.05)
+        assert ex.auto.value and ex._thread is not None and ex._thread.is_alive()
+        name = f"auto-{uuid.uuid4().hex[:6]}"
+        boto3.client("sqs", region_name=REGION).create_queue(QueueName=name)
+        deadline = time.monotonic() + 60
+        while ex.world.find(f"sqs:{name}") is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ex.world.find(f"sqs:{name}") is not None, "auto-refresh read the new queue without a click"
+    finally:
+        aws.stop()
+    ex._thread.join(timeout=60)
+    assert not ex._thread.is_alive() and not ex.auto.value, "the timer stops with the session"
+    assert "stopped" in ex.status.value

@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from .architecture import SHORT, from_world
-from .world import SERVICES, Resource, World, executions, invocations, recent_logs, survey
+from .world import READ_ERRORS, SERVICES, Resource, World, executions, invocations, recent_logs, survey
 
 AUTO_REFRESH_S = 3.0
 _STYLE = ("<style>.sl-explorer pre{max-height:22em;overflow:auto;font-size:11px;background:#f7f7f9;padding:6px;"
@@ -100,10 +100,10 @@ class Explorer:
             self.auto.value = True
 
     # -- reading ---------------------------------------------------------------------------------
-    def refresh(self) -> World:
+    def refresh(self, endpoint_url: str | None = None) -> World:
         """Read the world again and redraw (what the Refresh button does)."""
         with self._lock:
-            world = survey(self.session)
+            world = survey(self.session, endpoint_url)
             self.world = world
             self._draw(world)
         return world
@@ -190,7 +190,18 @@ class Explorer:
                 self.auto.value = False
                 self.status.value = "<span style='color:#555'>The mocked world stopped: auto-refresh is off.</span>"
                 break
-            self.refresh()
+            try:
+                self.refresh(self._endpoint())
+            except READ_ERRORS as exc:   # the session stopped while the timer read it
+                self._stop.set()
+                self.auto.value = False
+                self.status.value = f"<span style='color:#555'>Auto-refresh stopped: {escape(str(exc))}</span>"
+
+    def _endpoint(self) -> str | None:
+        """The session's HTTP endpoint for the timer's reads; None on the real-AWS backend."""
+        if getattr(self.session, "backend", "moto") == "aws":
+            return None
+        return str(self.session.endpoint_url)
 
     def close(self) -> None:
         self._stop.set()

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ..arn import is_arn, parse
 
 # (key, title) in the order the explorer shows them
@@ -47,11 +49,7 @@ TRIGGERS = {"s3": ("s3",), "sqs": ("sqs",), "dynamodb": ("dynamodb",), "sns": ("
             "events": ("events", "schedule"), "apigateway": ("apigateway",), "apigatewayv2": ("apigateway",),
             "stepfunctions": ("stepfunctions",)}
 # the errors a read may answer with: shown as a note, never a traceback
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-    READ_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, NotImplementedError)
-except ImportError:  # pragma: no cover - boto3 is a requirement of the course
-    READ_ERRORS = (NotImplementedError,)
+READ_ERRORS: tuple[type[BaseException], ...] = (ClientError, BotoCoreError, NotImplementedError)
 
 
 @dataclass
@@ -136,14 +134,16 @@ def _jsonable(value: Any) -> Any:
 
 
 class _Reader:
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, endpoint_url: str | None = None) -> None:
         self.session = session
         self.world = World()
+        self.endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self.session.client(service)
+            kw = {"endpoint_url": self.endpoint_url} if self.endpoint_url else {}
+            self._clients[service] = self.session.client(service, **kw)
         return self._clients[service]
 
     def add(self, res: Resource) -> None:
@@ -183,8 +183,10 @@ class _Reader:
                                                                     "DestinationConfig") if k in eic}
                     for outcome, dest in eic.get("DestinationConfig", {}).items():
                         self.link(node, node_of_arn(dest.get("Destination", "")), outcome)
-                except READ_ERRORS:
-                    pass   # no event invoke config: the usual case (ResourceNotFoundException)
+                except ClientError as exc:
+                    if _code(exc) != "ResourceNotFoundException":
+                        raise   # the usual case is no event invoke config at all; anything else gets a note
+
                 dlq = fn.get("DeadLetterConfig", {}).get("TargetArn", "")
                 self.link(node, node_of_arn(dlq), "dead-letter queue")
                 self.add(Resource("lambda", fn["FunctionName"], node, fn["FunctionArn"], cfg,
@@ -274,8 +276,10 @@ class _Reader:
                 for method in res.get("resourceMethods", {}) or {}:
                     try:
                         integ = gw.get_integration(restApiId=api["id"], resourceId=res["id"], httpMethod=method)
-                    except READ_ERRORS:
-                        integ = {}   # a method without an integration yet (NotFoundException)
+                    except ClientError as exc:
+                        if _code(exc) != "NotFoundException":
+                            raise
+                        integ = {}   # a method without an integration yet
                     uri = integ.get("uri", "")
                     routes.append({"route": f"{method} {res.get('path')}", "integration": integ.get("type"), "uri": uri})
                     self.link(node, _function_in_uri(uri), f"{method} {res.get('path')}")
@@ -376,7 +380,7 @@ def task_targets(definition: dict) -> list[tuple[str, str]]:
     ``arn:aws:states:::lambda:invoke``, in ``Parameters.FunctionName``; service integrations
     (``arn:aws:states:::dynamodb:putItem``, ``sqs:sendMessage``, ``sns:publish``,
     ``ecs:runTask.sync``, ``states:startExecution``) name theirs in ``Parameters`` (or, in JSONata
-    machines, ``Arguments``)."""
+    machines, ``Arguments``): https://docs.aws.amazon.com/step-functions/latest/dg/integrate-services.html"""
     out: list[tuple[str, str]] = []
     for name, st in (definition.get("States") or {}).items():
         for branch in st.get("Branches", []):
@@ -392,8 +396,7 @@ def task_targets(definition: dict) -> list[tuple[str, str]]:
         if target is None and res.startswith("arn:aws:states:::"):
             service = res.split(":::", 1)[1].split(":", 1)[0]
             value = _param(params, {"lambda": "FunctionName", "dynamodb": "TableName", "sqs": "QueueUrl",
-                                    "sns": "TopicArn", "ecs": "Cluster", "states": "StateMachineArn",
-                                    "events": "EventBusName"}.get(service, ""))
+                                    "sns": "TopicArn", "ecs": "Cluster", "states": "StateMachineArn"}.get(service, ""))
             if isinstance(value, str):
                 if service == "lambda":
                     target = node_of_arn(value) or f"lambda:{value.split(':')[0]}"
@@ -415,18 +418,25 @@ def _param(params: dict, key: str) -> Any:
     return params.get(key) if key else None
 
 
+def _code(exc: BaseException) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
 def _note(exc: BaseException) -> str:
     if isinstance(exc, NotImplementedError):
         return f"The mock does not implement a call the explorer uses ({exc or 'not implemented'})."
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "") if hasattr(exc, "response") else ""
+    code = _code(exc)
     if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
         return f"Not allowed to read this service ({code}): your credentials lack its List/Describe permissions."
     return f"Could not read this service: {type(exc).__name__}: {exc}"
 
 
-def survey(session: Any) -> World:
-    """Read the whole world once (see the module's doc for where each link comes from)."""
-    return _Reader(session).run()
+def survey(session: Any, endpoint_url: str | None = None) -> World:
+    """Read the whole world once (see the module's doc for where each link comes from).
+
+    ``endpoint_url`` sends the reads to the session's HTTP endpoint instead (a background timer
+    does: if the session stops mid-read, the calls fail on a closed port rather than go to AWS)."""
+    return _Reader(session, endpoint_url).run()
 
 
 # -- per resource, on demand ------------------------------------------------------------------
