@@ -21,7 +21,7 @@ SHORT = {"lambda": "λ function", "s3": "S3 bucket", "dynamodb": "DynamoDB table
 COLORS = {"lambda": "#E7821B", "s3": "#3F8624", "dynamodb": "#3B48CC", "sqs": "#CC2264", "sns": "#CC2264",
           "events": "#CC2264", "apigateway": "#8C4FFF", "apigatewayv2": "#8C4FFF", "stepfunctions": "#CC2264",
           "ecs": "#E7821B", "rds": "#3B48CC", "other": "#687078"}
-BOX_W, BOX_H, GAP_X, GAP_Y = 240, 48, 160, 26
+BOX_W, BOX_H, GAP_X, GAP_Y = 210, 48, 140, 26
 
 
 @dataclass
@@ -118,7 +118,7 @@ class Architecture:
         return f"<Architecture {len(self.nodes)} resources, {len(self.links)} links>\n{self.mermaid}"
 
 
-def _short(name: str, width: int = 30) -> str:
+def _short(name: str, width: int = 27) -> str:
     """A name that fits its box: CloudFormation's ``stack-LogicalId-RANDOM12345`` loses its random
     tail first, then the start (the full name is in the box's tooltip)."""
     if len(name) <= width:
