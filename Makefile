@@ -20,7 +20,19 @@ help:
 	@echo "make conformance  moto's own Docker-marked Lambda tests, run with the course runtime"
 	@echo "make doctor   check this machine"
 
-setup: $(STAMP)
+# The course's JupyterLab settings (jupyter/overrides.json: no news prompt, no extension manager): JupyterLab reads
+# <sys.prefix>/share/jupyter/lab/settings/overrides.json as the defaults a user's own settings still override.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): jupyter/overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp jupyter/overrides.json $@
+
+# The first screen of `make lab`: the notebook's table of contents open (jupyter/workspace.json), seeded once into a
+# workspace folder of the course's own, so a student's later layout is kept and other projects are not touched.
+WORKSPACES := .serverless-lab/workspaces
+
+setup: $(STAMP) $(LAB_SETTINGS)
+
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Serverless Labs needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Install a newer Python, or run: make PYTHON=python3.12 lab")'
@@ -33,7 +45,11 @@ $(STAMP): requirements.txt pyproject.toml
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: setup
-	cd labs && ../$(BIN)/jupyter lab --ServerApp.root_dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) lab00-welcome/lab00-welcome.ipynb
+	@mkdir -p $(WORKSPACES)
+	@test -e $(WORKSPACES)/default-37a8.jupyterlab-workspace || \
+		cp jupyter/workspace.json $(WORKSPACES)/default-37a8.jupyterlab-workspace
+	cd labs && ../$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.workspaces_dir=../$(WORKSPACES) $(ROOT_FLAG) \
+		$(JUPYTER_ARGS) lab00-welcome/lab00-welcome.ipynb
 
 test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile

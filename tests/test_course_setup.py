@@ -3,6 +3,7 @@ a fresh machine needs are in place."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +67,29 @@ def test_make_lab_serves_lab00(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_shipped_jupyterlab_settings_match_the_installed_schemas():
+    """jupyter/overrides.json names settings that exist in this JupyterLab, with allowed values (a renamed key
+    would be ignored silently); `make setup` installed it where JupyterLab reads defaults (`jupyter lab path`)."""
+    import sys
+
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    if not schemas.is_dir():
+        pytest.skip(f"JupyterLab's schemas are not under {schemas}")
+    overrides = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    for plugin, values in overrides.items():
+        package, name = plugin.split(":")
+        schema = json.loads((schemas / package / f"{name}.json").read_text())
+        for key, value in values.items():
+            prop = schema["properties"].get(key)
+            assert prop is not None, f"{plugin} has no setting {key!r}"
+            allowed = [c["const"] for c in prop.get("oneOf", []) if "const" in c]
+            assert not allowed or value in allowed, (plugin, key, value, allowed)
+            assert prop.get("type") != "boolean" or isinstance(value, bool), (plugin, key, value)
+    workspace = json.loads((ROOT / "jupyter" / "workspace.json").read_text())
+    assert workspace["data"]["layout-restorer:data"]["left"]["current"] == "@jupyterlab/toc:plugin"
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if installed.is_file():      # `make setup` copied it (the venv this test runs in)
+        assert json.loads(installed.read_text()) == overrides

@@ -71,9 +71,12 @@ def test_check_reports_each_exercise_and_never_touches_the_file(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     lines = [ln for ln in out.splitlines() if "Exercise" in ln]
-    assert "passed" in lines[0] and "passed" in lines[1]   # visible tests only: one page is enough
+    assert "complete" in lines[0] and "complete" in lines[1]   # visible tests only: one page is enough
     assert "not attempted" in lines[2]
-    assert "Points so far: 4 / 6" in out
+    ideas = out.splitlines()
+    assert "The note is stored and its size comes back" in ideas[ideas.index(lines[0]) + 1]   # the idea, under it
+    assert "Counts the keys under a prefix" in ideas[ideas.index(lines[1]) + 1]
+    assert "2 of 3 exercises complete, 4 of 6 points" in out
     assert "hint:" in out
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert list(path.parent.iterdir()) == [path]   # nothing written next to it either
@@ -94,6 +97,56 @@ def test_check_shows_assertion_message_and_hint(tmp_path):
     text = format_check(result)
     assert "the first million requests a month are free" in text and "hint:" in text
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_every_test_cell_has_a_name_and_belongs_to_its_exercise():
+    """The rule `check` groups by (source.exercises_of): a solution cell and the test cells after it form an
+    exercise, titled by its `### Exercise N — …` heading; each test cell is named by its first comment line."""
+    import re
+
+    from serverless_lab.grading.course import lab_names
+    from serverless_lab.grading.source import group_by_exercise
+
+    for lab in lab_names(ROOT):
+        src = source_lab(ROOT, lab)
+        heads = [ln.lstrip("#").strip() for c in src.nb.cells if c.cell_type == "markdown"
+                 for ln in c.source.splitlines() if re.match(r"### Exercise \d+ ", ln)]
+        groups = group_by_exercise(src.exercises)
+        assert [t for t, _ in groups] == [re.sub(r"\s*\(\d+ points?[^)]*\)$", "", h) for h in heads], lab
+        for head, (_, ideas) in zip(heads, groups):
+            assert float(re.search(r"\((\d+) points?", head).group(1)) == sum(e.points for e in ideas), head
+            assert len({e.solution_id for e in ideas}) == 1 and ideas[0].solution_id, head
+        unnamed = [e.grade_id for e in src.exercises if e.idea == e.grade_id]
+        assert not unnamed, f"{lab}: start these test cells with a comment line naming their idea: {unnamed}"
+        assert src.exercise_count == len(heads)
+
+
+def test_check_report_groups_test_cells_under_their_exercise():
+    from serverless_lab.grading.check import format_check
+    from serverless_lab.grading.jobs import ExerciseResult, JobResult
+
+    src = source_lab(ROOT, "lab01-lambda-basics")
+    res = [ExerciseResult(e.grade_id, e.title, e.points, e.points, "passed", hint=e.hint, idea=e.idea)
+           for e in src.exercises]
+    deploy_new = next(r for r in res if r.grade_id == "lab01_deploy_test")
+    deploy_new.status, deploy_new.points, deploy_new.message = "failed", 0.0, "AssertionError: (256, 5)"
+    for r in res:
+        if r.grade_id.startswith("lab01_reader_role"):
+            r.status, r.points = "not attempted", 0.0
+    result = JobResult("k", "me", "lab01-lambda-basics", "lab01.ipynb", "graded", sum(r.points for r in res),
+                       src.max_score, res)
+    lines = format_check(result).splitlines()
+    exercise_lines = [ln for ln in lines if ln.startswith("  ") and "Exercise " in ln]
+    assert len(exercise_lines) == 7                       # seven exercises, not sixteen test cells
+    ex2 = next(i for i, ln in enumerate(lines) if "Exercise 2 — deploy with boto3, and redeploy" in ln)
+    assert lines[ex2].split()[-4:] == ["1", "/", "2", "partial"]
+    assert "✘ Deploys a new function" in lines[ex2 + 1] and lines[ex2 + 1].rstrip().endswith("0 / 1  failed")
+    assert lines[ex2 + 2].strip() == "AssertionError: (256, 5)"
+    assert "✔ Deploying an existing name updates it" in lines[ex2 + 3]
+    assert lines[ex2 + 4].strip().startswith("hint:")
+    ex7 = next(i for i, ln in enumerate(lines) if "Exercise 7" in ln)
+    assert lines[ex7].endswith("0 / 2  not attempted") and "(2 points)" not in lines[ex7]
+    assert lines[-1] == "5 of 7 exercises complete, 13 of 16 points"
 
 
 def test_check_rejects_what_is_not_a_lab(tmp_path):

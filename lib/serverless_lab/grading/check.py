@@ -17,8 +17,8 @@ import nbformat
 
 from ..errors import LabError
 from .course import course_root, lab_names
-from .jobs import Job, JobResult
-from .source import identify_lab
+from .jobs import ExerciseResult, Job, JobResult
+from .source import group_by_exercise, identify_lab
 
 MAX_SIBLING_BYTES = 20_000_000
 SYMBOL = {"passed": "✔", "failed": "✘", "partial": "◐", "not attempted": "·", "timed out": "⧗", "not run": "–"}
@@ -98,23 +98,53 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def exercise_status(ideas: list[ExerciseResult]) -> str:
+    """One status for an exercise from its test cells: passed only when every idea passed."""
+    statuses = {e.status for e in ideas}
+    if statuses == {"passed"}:
+        return "passed"
+    if statuses == {"not attempted"}:
+        return "not attempted"
+    if any(e.points > 0 for e in ideas):
+        return "partial"
+    if "timed out" in statuses:
+        return "timed out"
+    if statuses == {"not run"}:
+        return "not run"
+    return "failed"
+
+
+def exercise_summary(exercises: list[ExerciseResult]) -> tuple[int, int]:
+    """(exercises complete, exercises) of a run: an exercise is complete when all its test cells pass."""
+    groups = group_by_exercise(exercises)
+    return sum(exercise_status(ideas) == "passed" for _, ideas in groups), len(groups)
+
+
 def format_check(result: JobResult, path: str = "") -> str:
-    """The student's report: one line per exercise, the reason and a hint for each failure."""
+    """The student's report: one line per exercise with its points, each idea (test cell) under it, the reason
+    and a hint for what does not pass yet, and the totals."""
     lines = [f"{result.lab} — self-check of {path or result.notebook_name}",
              "(visible tests only: the grader also runs hidden tests with other inputs)", ""]
     if result.status != "graded":
         lines += [f"Could not run: {result.status}."] + [f"  {n}" for n in result.notes]
         return "\n".join(lines)
-    width = max([len(e.title) for e in result.exercises] + [10])
-    for ex in result.exercises:
-        lines.append(f"  {SYMBOL.get(ex.status, '?')} {ex.status:<14} {ex.title:<{width}}  {ex.points:g} / {ex.max_points:g}")
-        if ex.status in ("failed", "partial", "timed out", "not run") and ex.message:
-            lines.append(f"      {ex.message}")
-        if ex.status in ("failed", "timed out", "not attempted") and ex.hint:
-            lines.append(f"      hint: {ex.hint}")
-    passed = sum(e.status == "passed" for e in result.exercises)
-    lines += ["", f"Points so far: {result.score:g} / {result.max_score:g}  "
-                  f"({passed} of {len(result.exercises)} exercises pass)"]
+    groups = group_by_exercise(result.exercises)
+    width = max([len(title) for title, _ in groups] + [len(e.idea or e.grade_id) + 4 for e in result.exercises] + [10])
+    for title, ideas in groups:
+        status = exercise_status(ideas)
+        got, top = sum(e.points for e in ideas), sum(e.max_points for e in ideas)
+        label = "complete" if status == "passed" else status
+        lines.append(f"  {SYMBOL.get(status, '?')} {title:<{width}}  {f'{got:g} / {top:g}':>9}  {label}")
+        for ex in ideas:
+            lines.append(f"      {SYMBOL.get(ex.status, '?')} {ex.idea or ex.grade_id:<{width - 4}}  "
+                         f"{f'{ex.points:g} / {ex.max_points:g}':>9}  {ex.status}")
+            if ex.status in ("failed", "partial", "timed out", "not run") and ex.message:
+                lines.append(f"          {ex.message}")
+        hint = next((e.hint for e in ideas if e.hint), "")
+        if status in ("failed", "partial", "timed out", "not attempted") and hint:
+            lines.append(f"      hint: {hint}")
+    complete = exercise_summary(result.exercises)[0]
+    lines += ["", f"{complete} of {len(groups)} exercises complete, {result.score:g} of {result.max_score:g} points"]
     if result.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in result.notes]
     return "\n".join(lines)

@@ -45,6 +45,7 @@ class ExerciseResult:
     status: str           # passed | failed | not attempted | timed out | not run
     message: str = ""
     hint: str = ""
+    idea: str = ""        # the test cell's readable name (its first comment line); title is its exercise's
 
 
 @dataclass
@@ -111,7 +112,7 @@ def score_run(src: SourceLab, nb: nbformat.NotebookNode, run, timeout: int) -> l
             by_id[gid] = (i, cell)
     results = []
     for ex in src.exercises:
-        res = ExerciseResult(ex.grade_id, ex.title, 0.0, ex.points, "failed", hint=ex.hint)
+        res = ExerciseResult(ex.grade_id, ex.title, 0.0, ex.points, "failed", hint=ex.hint, idea=ex.idea)
         results.append(res)
         if ex.grade_id not in by_id:
             res.status, res.message = "not run", "the test cell is missing"
@@ -206,7 +207,7 @@ def html_exporter():  # noqa: ANN201
 
 def _render_html(nb: nbformat.NotebookNode, result: JobResult) -> str:
 
-    rows = "\n".join(f"| {e.title} | {e.status} | {e.points:g} / {e.max_points:g} | {e.message.replace('|', '/')} |"
+    rows = "\n".join(f"| {e.title}{': ' + e.idea if e.idea else ''} | {e.status} | {e.points:g} / {e.max_points:g} | {e.message.replace('|', '/')} |"
                      for e in result.exercises)
     notes = "".join(f"\n- {n}" for n in result.notes)
     head = nbformat.v4.new_markdown_cell(
@@ -228,7 +229,7 @@ def run_job(job: Job) -> JobResult:
         return result
     src = source_lab(root, job.lab)
     result.max_score = src.max_score
-    result.exercises = [ExerciseResult(e.grade_id, e.title, 0.0, e.points, "not run", hint=e.hint)
+    result.exercises = [ExerciseResult(e.grade_id, e.title, 0.0, e.points, "not run", hint=e.hint, idea=e.idea)
                         for e in src.exercises]
     if job.raw is None:
         result.status = "missing"

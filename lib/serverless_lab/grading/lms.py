@@ -120,7 +120,8 @@ def pass_rates(results: list[JobResult]) -> list[ExerciseRate]:
             got = [r.exercises[i] for r in submitted if i < len(r.exercises) and r.exercises[i].grade_id == ex.grade_id]
             count = {k: sum(1 for e in got if e.status == k) for k in ("passed", "partial", "not attempted")}
             mean = sum(e.points for e in got) / len(submitted) if submitted else 0.0
-            rates.append(ExerciseRate(lab, ex.grade_id, ex.title, ex.max_points, len(submitted), count["passed"],
+            named = f"{ex.title}: {ex.idea}" if ex.idea else ex.title
+            rates.append(ExerciseRate(lab, ex.grade_id, named, ex.max_points, len(submitted), count["passed"],
                                       count["partial"], len(submitted) - sum(count.values()),
                                       count["not attempted"], mean))
     return rates
@@ -165,7 +166,8 @@ def write_student_pages(results: list[JobResult], feedback_dir: Path,
             parts.append("<table><tr><th>Exercise</th><th>Result</th><th>Points</th><th>Details</th><th>Hint</th></tr>")
             for e in r.exercises:
                 hint = e.hint if e.status in ("failed", "timed out", "not attempted", "partial") else ""
-                parts.append(f'<tr><td>{html.escape(e.title)}</td><td class="{e.status.split()[0]}">'
+                named = f"{e.title}: {e.idea}" if e.idea else e.title
+                parts.append(f'<tr><td>{html.escape(named)}</td><td class="{e.status.split()[0]}">'
                              f"{html.escape(e.status)}</td><td>{e.points:g} / {e.max_points:g}</td>"
                              f"<td>{html.escape(e.message)}</td><td>{html.escape(hint)}</td></tr>")
             parts.append("</table>")

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import nbformat
 
-from .check import make_job
+from .check import exercise_summary, make_job
 from .course import course_root, lab_names
 from .jobs import ExerciseResult
 from .source import source_lab
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"   # 2: results carry each test cell's idea; passed/total count exercises
 
 
 @dataclass
@@ -82,7 +82,7 @@ def progress(folder: str | os.PathLike[str] | None = None, workers: int | None =
     jobs, keys = [], {}
     for lab in lab_names(root):
         src = source_lab(root, lab)
-        total = len(src.exercises)
+        total = src.exercise_count
         path = _notebook_for(folder, lab)
         if path is None:
             rows[lab] = LabProgress(lab, None, 0, total, 0.0, src.max_score, "no notebook")
@@ -122,14 +122,14 @@ def progress(folder: str | os.PathLike[str] | None = None, workers: int | None =
 
 def _row(lab: str, path: Path, data: dict, cached: bool = False) -> LabProgress:
     exercises = [ExerciseResult(**e) for e in data.get("exercises", [])]
-    passed = sum(e.status == "passed" for e in exercises)
+    passed, total = exercise_summary(exercises)
     if data.get("status") != "graded":
         state = "cannot run"
-    elif passed == len(exercises):
+    elif passed == total:
         state = "complete"
     else:
         state = "in progress"
-    return LabProgress(lab, path, passed, len(exercises), data.get("score", 0.0), data.get("max_score", 0.0),
+    return LabProgress(lab, path, passed, total, data.get("score", 0.0), data.get("max_score", 0.0),
                        state, cached, exercises)
 
 
@@ -141,7 +141,7 @@ def format_progress(rows: list[LabProgress]) -> str:
                      f"{r.state}{' (cached)' if r.cached else ''}")
         for e in r.exercises or []:
             if e.status != "passed":
-                lines.append(f"{'':<{width}}    {e.status}: {e.title}")
+                lines.append(f"{'':<{width}}    {e.status}: {e.title}{' — ' + e.idea if e.idea else ''}")
     total, top = sum(r.score for r in rows), sum(r.max_score for r in rows)
     lines += ["-" * (width + 36), f"{'Total':<{width}}  {'':>8}  {f'{total:g} / {top:g}':>9}"]
     return "\n".join(lines)

@@ -27,13 +27,18 @@ from .course import lab_names, lab_source_dir
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded test cell and what a student needs to read about it."""
+    """One graded test cell (one idea of an exercise) and what a student needs to read about it.
+
+    ``title`` is the exercise's (its ``### Exercise N — …`` heading, without the points), the same for every test
+    cell of that exercise; ``idea`` is the test cell's own name, its first line when that is a comment.
+    """
 
     grade_id: str
     points: float
     title: str
     hint: str
     solution_id: str | None
+    idea: str = ""
 
 
 @dataclass
@@ -51,6 +56,10 @@ class SourceLab:
     @property
     def notebook_name(self) -> str:
         return self.path.name
+
+    @property
+    def exercise_count(self) -> int:
+        return len(group_by_exercise(self.exercises))
 
 
 def _meta(cell: NotebookNode) -> dict:
@@ -78,14 +87,46 @@ def strip_hidden(source: str, root: Path | None = None) -> str:
         return source
 
 
+# "(2 points)", "(3 points: the rules 2, the runtime agrees 1)", "(1 point)": the points are printed beside the title
+_POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\b[^)]*\)\s*$", re.I)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown's escaped dollars (`\\\\$0.20`, written so JupyterLab does not typeset them) as a terminal shows them."""
+    return re.sub(r"\\\\\$|\\\$|&#0*36;|&dollar;", "$", markdown)
+
+
+def idea_name(cell: NotebookNode) -> str:
+    """A test cell's readable name: its first line, when that line is a comment (CONTRIBUTING.md)."""
+    lines = cell.source.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    if first.startswith("#") and not first.startswith("##"):
+        return first.lstrip("#").strip()
+    return ""
+
+
+def group_by_exercise(items: list) -> list[tuple[str, list]]:
+    """Test cells (``Exercise`` or ``ExerciseResult``) grouped into exercises: consecutive cells with one title."""
+    groups: list[tuple[str, list]] = []
+    for item in items:
+        if groups and groups[-1][0] == item.title:
+            groups[-1][1].append(item)
+        else:
+            groups.append((item.title, [item]))
+    return groups
+
+
 def _hint_and_title(md_cells: list[NotebookNode]) -> tuple[str, str]:
+    """The exercise's title and hint, from its Markdown: the cells from its last `###` heading on (or the last three)."""
+    marks = [i for i, c in enumerate(md_cells) if any(ln.startswith("###") for ln in c.source.splitlines())]
+    md_cells = md_cells[marks[-1]:] if marks else md_cells[-3:]
     title, hint = "", ""
     for cell in reversed(md_cells):
-        text = cell.source
+        text = plain_text(cell.source)
         if not title:
             heads = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("###")]
             if heads:
-                title = heads[-1]
+                title = _POINTS.sub("", heads[-1])
         if not hint:
             m = re.search(r"\*?Hint:?\*?:?\s*(.+?)(?:\n\s*\n|\Z)", text, re.S | re.I)
             if m:
@@ -93,7 +134,7 @@ def _hint_and_title(md_cells: list[NotebookNode]) -> tuple[str, str]:
         if title and hint:
             break
     if not hint and md_cells:  # no explicit hint: point back at the exercise's own words
-        body = "\n".join(ln for ln in md_cells[-1].source.splitlines() if not ln.lstrip().startswith("#"))
+        body = "\n".join(ln for ln in plain_text(md_cells[-1].source).splitlines() if not ln.lstrip().startswith("#"))
         paras = [p.strip() for p in body.split("\n\n") if p.strip()]
         if paras:
             text = " ".join(paras[0].split())
@@ -102,10 +143,16 @@ def _hint_and_title(md_cells: list[NotebookNode]) -> tuple[str, str]:
 
 
 def exercises_of(nb: NotebookNode) -> list[Exercise]:
-    """Graded code cells in order, each with its exercise title, hint and solution cell."""
+    """Graded code cells in order, each with its exercise title, hint, solution cell and readable name.
+
+    An exercise is a solution cell and the test cells after it, up to the next solution cell; its title and hint
+    come from the Markdown before the solution cell (the ``### Exercise N — …`` heading). Markdown between two test
+    cells starts a new exercise only when it has a heading of its own.
+    """
     result: list[Exercise] = []
     markdown: list[NotebookNode] = []
     solution_id: str | None = None
+    title = hint = ""
     for cell in nb.cells:
         m = _meta(cell)
         if cell.cell_type == "markdown":
@@ -113,10 +160,16 @@ def exercises_of(nb: NotebookNode) -> list[Exercise]:
             continue
         if m.get("solution") and not m.get("grade"):
             solution_id = m.get("grade_id")
+            title, hint = _hint_and_title(markdown)
+            title = title or solution_id or ""
+            markdown = []
         if cell.cell_type == "code" and m.get("grade"):
-            title, hint = _hint_and_title(markdown[-3:])
-            result.append(Exercise(m["grade_id"], float(m.get("points", 0)), title or m["grade_id"], hint, solution_id))
-            markdown, solution_id = [], None
+            heading, own_hint = _hint_and_title(markdown) if markdown else ("", "")
+            if heading or not title:
+                title, hint, solution_id = heading or m["grade_id"], own_hint, None
+            markdown = []
+            result.append(Exercise(m["grade_id"], float(m.get("points", 0)), title, hint, solution_id,
+                                   idea_name(cell) or m["grade_id"]))
     return result
 
 

@@ -58,7 +58,7 @@ def _failed(job: Job, why: str) -> JobResult:
         src = None
     if src is not None:
         result.max_score = src.max_score
-        result.exercises = [ExerciseResult(e.grade_id, e.title, 0.0, e.points, "not run", hint=e.hint)
+        result.exercises = [ExerciseResult(e.grade_id, e.title, 0.0, e.points, "not run", hint=e.hint, idea=e.idea)
                             for e in src.exercises]
     return result
 
