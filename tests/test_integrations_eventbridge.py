@@ -166,7 +166,7 @@ def test_targets_get_their_own_input_and_sqs_still_works(received, world, unique
     body = json.loads(sqs.receive_message(QueueUrl=queue_url)["Messages"][0]["Body"])
     assert body["detail"] == {"item": "lamp"}
     deliveries = world.extension("integrations").deliveries
-    assert {d.target_id for d in deliveries} == {"path", "const", "tx"}
+    assert {d.target_id for d in deliveries} == {"path", "const", "tx", "queue"}
     assert all(d.ok for d in deliveries)
 
 

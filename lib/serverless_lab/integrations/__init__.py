@@ -2,7 +2,7 @@
 the SQS and DynamoDB stream event source mappings with AWS's semantics, event pattern validation.
 
 One package per service, as moto lays out its services: ``apigateway/``, ``eventbridge/``,
-``scheduler/``, ``sqs/``, ``dynamodbstreams/``; each holds what it models and, in ``seams.py``,
+``scheduler/``, ``sqs/``, ``dynamodbstreams/``, ``sns/``; each holds what it models and, in ``seams.py``,
 how it plugs into moto. ``invoke`` is the one shared part (invoking a function). This module is
 the extension: it starts and stops them together.
 
@@ -38,6 +38,7 @@ from .eventbridge.patterns import matches, target_input
 from .eventbridge.rules import Delivery, EventBridgeIntegration
 from .eventbridge.schedule_expressions import ScheduleExpressionError, parse_schedule
 from .scheduler.firing import SchedulerIntegration
+from .sns.notifications import SnsNotifications
 from .sqs.mappings import SqsBatch, SqsMappings
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class IntegrationsHandle:
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
         self.sqs = SqsMappings(session)
         self.streams = StreamMappings(session)   # DynamoDB Streams → Lambda (dynamodbstreams/)
+        self.sns = SnsNotifications(session, self._patches)   # SNS → Lambda, raw delivery (sns/)
         self._rules = Patcher()   # event pattern validation + TestEventPattern (eventbridge/seams)
 
     def start(self) -> IntegrationsHandle:
@@ -73,6 +75,7 @@ class IntegrationsHandle:
         self.scheduler.start()
         self.sqs.start()
         self.streams.start()
+        self.sns.start()
         eventbridge_seams.install_pattern_checks(self._rules)
         return self
 
@@ -139,7 +142,7 @@ class IntegrationsHandle:
     # -- EventBridge ------------------------------------------------------------------------
     @property
     def deliveries(self) -> list[Delivery]:
-        """Every event handed to a Lambda / Step Functions target so far (oldest first)."""
+        """Every event handed to a Lambda, Step Functions or SQS target so far (oldest first)."""
         return list(self.eventbridge.deliveries)
 
     def schedules(self) -> dict[str, float]:

@@ -48,6 +48,7 @@ Every batch handed to a function is recorded as a :class:`StreamBatch`
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -187,10 +188,26 @@ def validate_stream_mapping(spec: dict[str, Any]) -> None:
                                "JSON (write it with json.dumps({...})).") from None
 
 
+def _base64_binaries(value: Any) -> Any:
+    """``B`` / ``BS`` values (bytes in moto's stream record, also inside ``M`` and ``L``) as the
+    base64 text AWS writes in the JSON event."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _base64_binaries(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(v) for v in value]
+    return value
+
+
 def lambda_record(record: Any, region: str, stream_arn: str) -> dict[str, Any]:
-    """The record AWS puts in ``event["Records"]`` for one stream record (moto's StreamRecord)."""
+    """The record AWS puts in ``event["Records"]`` for one stream record (moto's StreamRecord).
+
+    Binary attributes arrive base64-encoded, as in the JSON AWS sends (DynamoDB's JSON wire
+    format: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html).
+    """
     raw = record.to_json()
-    change = dict(raw["dynamodb"])
+    change = _base64_binaries(dict(raw["dynamodb"]))
     when = change.get("ApproximateCreationDateTime")
     if isinstance(when, datetime):
         change["ApproximateCreationDateTime"] = float(int(when.replace(tzinfo=when.tzinfo or timezone.utc)

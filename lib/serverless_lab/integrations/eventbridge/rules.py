@@ -8,7 +8,8 @@ match every event, and never fires schedules. This module patches
 - a disabled rule matches nothing, a schedule rule matches no put_events entry (as on AWS);
 - Lambda targets are invoked asynchronously (InvocationType ``Event``, as EventBridge does)
   with the event in AWS's shape, after ``Input`` / ``InputPath`` / ``InputTransformer``;
-- Step Functions targets start an execution; every other target keeps moto's behaviour;
+- Step Functions targets start an execution; SQS targets get the same target input as the
+  message body (moto ignores ``Input`` and ``InputPath``); every other target keeps moto's behaviour;
 
 and patches ``EventsBackend.put_rule`` / ``delete_rule`` so that schedule rules fire
 "Scheduled Event"s on the lab clock: ``aws.clock.advance(3600)`` runs the twelve firings of a
@@ -165,7 +166,7 @@ class EventBridgeIntegration:
         for target in list(rule.targets):
             arn = target.get("Arn", "")
             service = _service(arn)
-            if service not in ("lambda", "states"):
+            if service not in ("lambda", "states", "sqs"):
                 others.append(target)
                 continue
             # moto passes transform_input=False only where its own template parser would
@@ -182,6 +183,8 @@ class EventBridgeIntegration:
                     invoke_lambda(arn, payload, "schedule" if scheduled else "events",
                                   account_id=rule.account_id, region=rule.region_name,
                                   asynchronous=True, permission=permission)
+                elif service == "sqs":
+                    self._send_to_queue(arn, payload, target, rule)
                 else:
                     self._start_execution(arn, payload, rule)
             except Exception as exc:  # noqa: BLE001 - one target failing must not stop others
@@ -213,6 +216,23 @@ class EventBridgeIntegration:
                 original_send(clone, copy.deepcopy(event), transform)
             except NotImplementedError as exc:
                 log.warning("moto cannot deliver to this target type: %s", exc)
+
+    @staticmethod
+    def _send_to_queue(arn: str, payload: str, target: dict[str, Any], rule: Any) -> None:
+        """An SQS target gets the target input (``Input``, ``InputPath``, ``InputTransformer``)
+        as the message body, as for any target (moto's own delivery ignores Input and InputPath:
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html)."""
+        from moto.sqs.models import sqs_backends
+
+        queue = parse_arn(arn)
+        backend = sqs_backends[queue.account or rule.account_id][queue.region or rule.region_name]
+        group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        if queue.name.endswith(".fifo"):
+            dedup = backend.get_queue_attributes(queue.name, ["ContentBasedDeduplication"])
+            if str(dedup.get("ContentBasedDeduplication", "false")).lower() != "true":
+                raise ValueError("To let EventBridge send messages to your SQS FIFO queue, enable "
+                                 "content-based deduplication on the queue.")
+        backend.send_message(queue_name=queue.name, message_body=payload, group_id=group_id)
 
     @staticmethod
     def _start_execution(arn: str, payload: str, rule: Any) -> None:

@@ -172,7 +172,9 @@ def lambda_record(message: Any, queue: Any, region: str) -> dict[str, Any]:
             entry["stringValue"] = value["StringValue"]
         if "BinaryValue" in value:
             binary = value["BinaryValue"]
-            entry["binaryValue"] = binary.decode() if isinstance(binary, bytes) else binary
+            # AWS sends binary values base64-encoded in the JSON event (moto keeps the bytes)
+            entry["binaryValue"] = (base64.b64encode(binary).decode("ascii")
+                                    if isinstance(binary, (bytes, bytearray)) else binary)
         typed[name] = entry
     record = {
         "messageId": message.id,
@@ -549,7 +551,8 @@ class SqsMappings:
             while len(batches) < width and not exhausted:
                 if full_only and len(queue.messages) < batch_size:
                     break
-                messages = backend.receive_message(queue.name, batch_size, 0, visibility)
+                messages = backend.receive_message(queue.name, batch_size, 0, visibility,
+                                                   message_attribute_names=["All"])
                 # a short standard-queue batch means nothing else is visible (FIFO skips busy groups)
                 if not messages:
                     exhausted = not queue.fifo_queue   # FIFO: other groups may free up after this round

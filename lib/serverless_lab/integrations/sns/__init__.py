@@ -1,0 +1,1 @@
+"""SNS → Lambda: the notification AWS hands a subscribed function (``notifications``)."""
