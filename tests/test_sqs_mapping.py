@@ -226,9 +226,12 @@ def test_partial_batch_response_rules(response, expected):
 
 def test_zero_visibility_timeout_retries_on_the_clock_not_in_a_spin(clients, session, unique):
     sqs, lam, integ = clients
-    url, arn = make_queue(sqs, unique("q"), visibility=0, dlq_after=3)
+    url, arn = make_queue(sqs, unique("q"), visibility=3, dlq_after=3)
     fn = create(lam, unique("fn"), PARTIAL)
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=fn, BatchSize=1)
+    # CreateEventSourceMapping refuses a visibility timeout below the function's timeout (3 s);
+    # the check is made when the mapping is created; lower it afterwards to reach 0
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
     sqs.send_message(QueueUrl=url, MessageBody="boom")
     assert len(integ.sqs.batches_for(function=fn)) == 1
     session.clock.advance(10)

@@ -151,6 +151,17 @@ def parse_stream_arn(arn: str) -> tuple[str, str, str, str]:
     return parts[4], parts[3], resource[1], "/".join(resource[3:])
 
 
+def require_starting_position(spec: dict[str, Any]) -> None:
+    """A DynamoDB or Kinesis stream mapping must say where to start reading, as on AWS
+    (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html:
+    StartingPosition is "Required for Amazon Kinesis and Amazon DynamoDB Stream event sources");
+    the message is the one AWS answers."""
+    arn = spec.get("EventSourceArn") or ""
+    if (_is_stream(arn) or ":kinesis:" in arn) and not spec.get("StartingPosition"):
+        raise _param_error("1 validation error detected: Value null at 'startingPosition' failed to "
+                           "satisfy constraint: Member must not be null.")
+
+
 def validate_stream_mapping(spec: dict[str, Any]) -> None:
     """Reject the DynamoDB stream settings AWS rejects, with an error that says what to change."""
     def rng(key: str, low: int, high: int, extra: str = "") -> None:
@@ -278,6 +289,7 @@ class StreamMappings:
 
         def init(esm: Any, spec: dict[str, Any]) -> None:
             arn = spec.get("EventSourceArn") or ""
+            require_starting_position(spec)
             if _is_stream(arn):
                 validate_stream_mapping(spec)
             original_init(esm, spec)

@@ -184,7 +184,13 @@ class CronSchedule:
         return self.next_after(created)
 
     def next_after(self, ts: float) -> float:
-        """The first matching minute strictly after ``ts``, read in ``tz`` (UTC for rules)."""
+        """The first matching minute strictly after ``ts``, read in ``tz`` (UTC for rules).
+
+        Daylight saving time as EventBridge Scheduler documents it
+        (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time):
+        a local time that does not exist when clocks go forward is skipped, and a local time that
+        happens twice when clocks go back runs once (at its first occurrence).
+        """
         zone = _zone(self.tz, self.expression)
         start = datetime.fromtimestamp(ts, tz=zone).replace(second=0, microsecond=0)
         start += timedelta(minutes=1)
@@ -196,10 +202,17 @@ class CronSchedule:
                 for h in sorted(self.hours):
                     for m in sorted(self.minutes):
                         when = datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
-                        if when >= start and when.timestamp() > ts:
+                        if when >= start and when.timestamp() > ts and _exists(when):
                             return when.timestamp()
             day += timedelta(days=1)
         return float("inf")
+
+
+def _exists(local: datetime) -> bool:
+    """Whether a wall-clock time exists in its zone (not in the gap when clocks go forward)."""
+    assert local.tzinfo is not None
+    back = datetime.fromtimestamp(local.timestamp(), tz=local.tzinfo)
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,23 @@ def next_sequence_number(queue: Any) -> str:
         return str(queue.lab_sequence_number)
 
 
+def check_visibility_timeout(backend: Any, queue: Any, function_name: str) -> None:
+    """Refuse a queue whose visibility timeout is below the function's timeout, as Lambda does
+    (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), with the message
+    AWS answers (InvalidParameterValueException)."""
+    from moto.awslambda.exceptions import UnknownFunctionException
+
+    try:
+        fn = backend.get_function(function_name)
+    except UnknownFunctionException:
+        return   # moto's create answers the 404 itself
+    visibility = int(queue.visibility_timeout or 0)
+    timeout = int(getattr(fn, "timeout", 3) or 3)
+    if visibility < timeout:
+        raise _param_error(f"Queue visibility timeout: {visibility} seconds is less than Function "
+                           f"timeout: {timeout} seconds")
+
+
 def _receipt_handle() -> str:
     """An opaque receipt handle (AWS's are long base64 strings that change on every receive)."""
     return base64.b64encode(os.urandom(138)).decode()
@@ -304,6 +321,7 @@ class SqsMappings:
                                            spec.get("EventSourceArn") or "")
             if queue is not None:
                 validate_sqs_mapping(spec, fifo=bool(queue.fifo_queue))
+                check_visibility_timeout(backend, queue, spec.get("FunctionName") or "")
             try:
                 esm = original_create(backend, spec)
             except ValueError as exc:  # moto raises ValueError(code, message) for a bad BatchSize

@@ -1,0 +1,128 @@
+"""EventBridge Scheduler on the lab clock, as AWS documents it (issue 19).
+
+Targets are SQS queues (cheap to count, and the message body is exactly the target input).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/scheduler"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def clients(aws):
+    return boto3.client("scheduler", region_name=REGION), boto3.client("sqs", region_name=REGION)
+
+
+def _queue(sqs, name: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _drain(sqs, url: str) -> list[dict]:
+    out: list[dict] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        if not got:
+            return out
+        out += got
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(got)])
+
+
+def _last_sunday(year: int, month: int) -> date:
+    d = date(year, month + 1, 1) - timedelta(days=1)
+    return d - timedelta(days=(d.weekday() + 1) % 7)
+
+
+def _next_transition(now: float, month: int) -> date:
+    """The next last Sunday of ``month`` (March: clocks go forward in Paris; October: back)."""
+    today = datetime.fromtimestamp(now, PARIS).date()
+    day = _last_sunday(today.year, month)
+    return day if day > today + timedelta(days=1) else _last_sunday(today.year + 1, month)
+
+
+def _runs_around(aws, scheduler, sqs, unique, expression: str, night: date) -> list[datetime]:
+    """Local times (Paris) at which a schedule starting the day before ``night`` sent to a queue,
+    up to the day after."""
+    url, arn = _queue(sqs, unique("dst"))
+    start = datetime(night.year, night.month, night.day, tzinfo=PARIS) - timedelta(days=1)
+    end = start + timedelta(days=3)
+    scheduler.create_schedule(Name=unique("nightly"), ScheduleExpression=expression,
+                              ScheduleExpressionTimezone="Europe/Paris", StartDate=start, EndDate=end,
+                              FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": arn, "RoleArn": ROLE, "Input": '"<aws.scheduler.scheduled-time>"'})
+    aws.clock.advance(end.timestamp() + 3600 - aws.clock.now())
+    times = sorted(json.loads(m["Body"]) for m in _drain(sqs, url))
+    return [datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).astimezone(PARIS)
+            for t in times]
+
+
+def test_a_local_time_that_does_not_exist_is_skipped(aws, clients, unique):
+    """https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time:
+    "When the time shifts forward in Spring, your schedule invocation gets skipped if the cron
+    expression falls on a non-existent date and time." 02:30 does not exist in Paris on the last
+    Sunday of March."""
+    scheduler, sqs = clients
+    night = _next_transition(aws.clock.now(), 3)
+    runs = _runs_around(aws, scheduler, sqs, unique, "cron(30 2 * * ? *)", night)
+    assert [(r.date(), r.hour, r.minute) for r in runs] == [
+        (night - timedelta(days=1), 2, 30), (night + timedelta(days=1), 2, 30)]
+
+
+def test_a_local_time_that_repeats_runs_once(aws, clients, unique):
+    """Same page: "When the time shifts back in the Fall, your schedule runs only once and doesn't
+    repeat its invocation." 02:30 happens twice in Paris on the last Sunday of October."""
+    scheduler, sqs = clients
+    night = _next_transition(aws.clock.now(), 10)
+    runs = _runs_around(aws, scheduler, sqs, unique, "cron(30 2 * * ? *)", night)
+    assert [(r.date(), r.hour, r.minute) for r in runs] == [
+        (night - timedelta(days=1), 2, 30), (night, 2, 30), (night + timedelta(days=1), 2, 30)]
+    first = runs[1].astimezone(timezone.utc)
+    assert (first.hour, first.minute) == (0, 30)   # the first 02:30 (summer time, UTC+2)
+
+
+def test_context_attributes_are_substituted_and_json_input_stays_json(aws, clients, unique):
+    """https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html:
+    <aws.scheduler.schedule-arn>, <aws.scheduler.scheduled-time>, <aws.scheduler.execution-id>,
+    <aws.scheduler.attempt-number> in a templated target's Input."""
+    scheduler, sqs = clients
+    url, arn = _queue(sqs, unique("ctx"))
+    template = {"arn": "<aws.scheduler.schedule-arn>", "at": "<aws.scheduler.scheduled-time>",
+                "id": "<aws.scheduler.execution-id>", "attempt": "<aws.scheduler.attempt-number>"}
+    schedule_arn = scheduler.create_schedule(
+        Name=unique("ctx"), ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": arn, "RoleArn": ROLE, "Input": json.dumps(template)})["ScheduleArn"]
+    aws.clock.advance(3 * 3600 + 60)
+    bodies = [json.loads(m["Body"]) for m in _drain(sqs, url)]
+    assert len(bodies) >= 3
+    assert {b["arn"] for b in bodies} == {schedule_arn}
+    assert {b["attempt"] for b in bodies} == {"1"}
+    assert len({b["id"] for b in bodies}) == len(bodies)
+    for b in bodies:
+        datetime.strptime(b["at"], "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_every_occurrence_fires_in_many_small_steps_as_in_one_large_step(aws, clients, unique):
+    """Scheduler invokes a rate(5 minutes) schedule every five minutes
+    (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based):
+    how the lab clock gets there must not change how many runs there were."""
+    scheduler, sqs = clients
+    small_url, small_arn = _queue(sqs, unique("small"))
+    big_url, big_arn = _queue(sqs, unique("big"))
+    for arn in (small_arn, big_arn):
+        scheduler.create_schedule(Name=unique("every5"), ScheduleExpression="rate(5 minutes)",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target={"Arn": arn, "RoleArn": ROLE})
+    small = 0
+    for _ in range(120):          # two hours in one-minute steps
+        aws.clock.advance(60)
+        small += len(_drain(sqs, small_url))
+    assert small == len(_drain(sqs, big_url)) == 120 // 5
