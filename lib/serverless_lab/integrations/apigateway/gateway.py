@@ -34,6 +34,7 @@ from ..invoke import invoke_lambda, lambda_arn_from_uri
 from . import access_logs, aws_integrations, service_integrations
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
+from .deployments import deployed, path_of
 from .usage_plans import Throttles, check_http, check_rest
 from .validators import validate_rest
 
@@ -155,6 +156,33 @@ def _cors_near_miss(origin: str, allowed: list[str]) -> None:
             return
 
 
+def _is_edge(api: Any) -> bool:
+    """REST APIs are edge-optimized unless created REGIONAL or PRIVATE (AWS's default: EDGE)."""
+    types = (getattr(api, "endpoint_configuration", None) or {}).get("types") or ["EDGE"]
+    return "EDGE" in [str(t).upper() for t in types]
+
+
+def _cloudfront_headers(request: GatewayRequest) -> list[tuple[str, str]]:
+    """What CloudFront adds in front of an edge-optimized API (the developer guide's sample
+    proxy event, "Input format of a Lambda function for proxy integration"). The viewer-kind
+    headers follow the request's User-Agent as CloudFront's device detection does, roughly."""
+    agent = (request.header("user-agent") or "").lower()
+    mobile = any(w in agent for w in ("mobile", "android", "iphone"))
+    tablet = "ipad" in agent or "tablet" in agent
+    smart_tv = "smart-tv" in agent or "smarttv" in agent
+    desktop = not (mobile or tablet or smart_tv)
+    flag = {True: "true", False: "false"}
+    cf_id = base64.urlsafe_b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes[:8]).decode()
+    return [("CloudFront-Forwarded-Proto", request.scheme),
+            ("CloudFront-Is-Desktop-Viewer", flag[desktop]),
+            ("CloudFront-Is-Mobile-Viewer", flag[mobile]),
+            ("CloudFront-Is-SmartTV-Viewer", flag[smart_tv]),
+            ("CloudFront-Is-Tablet-Viewer", flag[tablet]),
+            ("CloudFront-Viewer-Country", "US"),
+            ("Via", f"1.1 {uuid.uuid4().hex}.cloudfront.net (CloudFront)"),
+            ("X-Amz-Cf-Id", cf_id)]
+
+
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 
 
@@ -224,6 +252,7 @@ class _Target:
     api_key_id: str | None = None
     api_key: str | None = None
     api_id: str = ""
+    edge: bool = False             # an edge-optimized REST API: requests come through CloudFront
 
 
 class ApiGateway:
@@ -325,9 +354,10 @@ class ApiGateway:
         if stage is None:
             return _json_response(403, "Forbidden", [("x-amzn-ErrorType", "ForbiddenException")])
         path = "/" + rest
+        api = deployed(api, stage)   # the stage serves its deployment, not later edits
         candidates = []
         for resource in api.resources.values():
-            matched = match_template(resource.get_path(), path)
+            matched = match_template(path_of(api, resource), path)
             if matched is not None:
                 candidates.append((matched[1], resource, matched[0]))
         candidates.sort(key=lambda c: c[0])
@@ -346,7 +376,7 @@ class ApiGateway:
                 kind="rest", function_arn=_with_stage_variables(
                     lambda_arn_from_uri(integration.uri or ""), stage.variables),
                 payload_version="1.0", stage=stage_name, stage_variables=dict(stage.variables),
-                resource_path=resource.get_path(), route_key=f"{method} {resource.get_path()}",
+                resource_path=path_of(api, resource), route_key=f"{method} {path_of(api, resource)}",
                 path_parameters=params, path=path, timeout_s=timeout, resource_id=resource.id,
                 binary_media_types=list(api.binaryMediaTypes or []),
                 integration_type=integration.integration_type, moto_resource=resource)
@@ -367,6 +397,17 @@ class ApiGateway:
                 return self._serve_aws(api, integration, target, request, region)
             if integration.integration_type != "AWS_PROXY":
                 return self._delegate_to_moto(target, request, region)
+            if (integration.http_method or "POST").upper() != "POST":
+                # Lambda's Invoke is a POST: "For Lambda integrations, you must use the HTTP method
+                # of POST for the integration request" (developer guide, "Set up Lambda proxy
+                # integrations in API Gateway"); API Gateway's call fails and the client gets 500
+                log.warning("Execution failed due to configuration error: the integration of %s "
+                            "calls Lambda with %s; Lambda proxy integrations need "
+                            "integrationHttpMethod='POST' (put_integration, then create_deployment)",
+                            target.route_key, integration.http_method)
+                return _json_response(500, "Internal server error",
+                                      [("x-amzn-ErrorType", "InternalServerErrorException")])
+            target.edge = _is_edge(api)
             return self._call_v1(target, request, region, api.id)
         return missing
 
@@ -529,10 +570,14 @@ class ApiGateway:
         return response
 
     # -- events and invocation --------------------------------------------------------------
-    def _request_headers(self, request: GatewayRequest, region: str) -> list[tuple[str, str]]:
-        """The client's headers plus those API Gateway adds in front of the integration."""
+    def _request_headers(self, request: GatewayRequest, region: str, edge: bool = False
+                         ) -> list[tuple[str, str]]:
+        """The client's headers (their case kept) plus those API Gateway adds in front of the
+        integration; an edge-optimized REST API adds CloudFront's too."""
         headers = list(request.headers)
         names = {k.lower() for k, _ in headers}
+        if edge:
+            headers += [(k, v) for k, v in _cloudfront_headers(request) if k.lower() not in names]
         if "host" not in names:
             headers.insert(0, ("Host", EXECUTE_API_DOMAIN.format(api_id=request.api_id,
                                                                  region=region)))
@@ -568,7 +613,7 @@ class ApiGateway:
         request_id = str(uuid.uuid4())
         event = sample_events.apigw_v1(
             request.method, unquote(target.path), resource=target.resource_path,
-            headers=self._request_headers(request, region), query=request.query,
+            headers=self._request_headers(request, region, target.edge), query=request.query,
             path_parameters=target.path_parameters, stage_variables=target.stage_variables,
             body=body, is_base64=b64, api_id=api_id, stage=target.stage, region=region,
             account_id=self.account_id, source_ip=request.source_ip, request_id=request_id,

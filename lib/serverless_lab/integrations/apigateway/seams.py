@@ -12,6 +12,13 @@ that the proxy integration depends on.
 - ``apigatewayv2.update_stage`` (throttling, stage variables, logging on an HTTP API's stage):
   moto 5.2 lacks the operation. Fields given replace the stage's, except ``routeSettings``,
   which is merged route by route (AWS removes one route's settings with DeleteRouteSettings).
+- ``create_authorizer(identityValidationExpression=...)``: moto 5.2 passes it on under a misspelt
+  keyword (``identiy_...``), so the authorizer never has it; AWS keeps it;
+- ``CreateDeployment``: moto keeps only the live API; a stage serves the deployment it was given
+  (``deployments.py`` keeps what each deployment captured).
+- ``apigatewayv2.create_integration`` of an HTTP API's Lambda proxy without
+  ``PayloadFormatVersion``: AWS requires it when the integration is made through an SDK, the CLI
+  or CloudFormation (only the console picks the latest); moto stores none.
 Each is a declared seam (docs/architecture.md, "Seams"), so ``stop()`` restores moto exactly.
 """
 
@@ -38,6 +45,15 @@ CREATE_API_V2 = seam(
 UPDATE_STAGE_V2 = seam(
     "moto.apigatewayv2.responses:ApiGatewayV2Response.update_stage", extension="integrations", create=True,
     why="moto 5.2 has no UpdateStage for HTTP APIs; labs change a stage's throttling and variables with it")
+CREATE_AUTHORIZER = seam(
+    "moto.apigateway.models:RestAPI.create_authorizer", extension="integrations",
+    why="moto 5.2 drops identityValidationExpression (a misspelt keyword); a TOKEN authorizer checks it")
+CREATE_DEPLOYMENT = seam(
+    "moto.apigateway.models:RestAPI.create_deployment", extension="integrations",
+    why="a stage serves the API its deployment captured; moto keeps only the live API")
+CREATE_INTEGRATION_V2 = seam(
+    "moto.apigatewayv2.responses:ApiGatewayV2Response.create_integration", extension="integrations",
+    why="AWS requires PayloadFormatVersion on an HTTP API's Lambda proxy integration made through the API")
 _STAGE_FIELDS = {"accessLogSettings": "access_log_settings", "autoDeploy": "auto_deploy",
                  "clientCertificateId": "client_certificate_id", "defaultRouteSettings": "default_route_settings",
                  "description": "description", "stageVariables": "stage_variables"}
@@ -62,8 +78,24 @@ def install(patches: Patcher) -> None:
 
 
 def _install_v1(patches: Patcher) -> None:
+    from .deployments import record
+
     original_create = CREATE_REST_API.current()
     original_patch = APPLY_PATCH_OPERATIONS.current()
+    original_authorizer = CREATE_AUTHORIZER.current()
+    original_deployment = CREATE_DEPLOYMENT.current()
+
+    def create_authorizer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        authorizer = original_authorizer(self, *args, **kwargs)
+        expression = kwargs.get("identiy_validation_expression")
+        if expression and not authorizer.identity_validation_expression:
+            authorizer.identity_validation_expression = expression
+        return authorizer
+
+    def create_deployment(self: Any, *args: Any, **kwargs: Any) -> Any:
+        deployment = original_deployment(self, *args, **kwargs)
+        record(deployment, self)
+        return deployment
 
     def create_rest_api(self: Any) -> Any:
         status, headers, body = original_create(self)
@@ -86,10 +118,28 @@ def _install_v1(patches: Patcher) -> None:
 
     patches.replace(CREATE_REST_API, create_rest_api)
     patches.replace(APPLY_PATCH_OPERATIONS, apply_patch_operations)
+    patches.replace(CREATE_AUTHORIZER, create_authorizer)
+    patches.replace(CREATE_DEPLOYMENT, create_deployment)
 
 
 def _install_v2(patches: Patcher) -> None:
+    from moto.apigatewayv2.exceptions import BadRequestException
+
     original_create_api = CREATE_API_V2.current()
+    original_integration = CREATE_INTEGRATION_V2.current()
+
+    def create_integration(self: Any) -> Any:
+        # "If you create a Lambda integration by using the AWS CLI, CloudFormation, or an SDK, you
+        # must specify a payloadFormatVersion" (developer guide, "Create AWS Lambda proxy
+        # integrations for HTTP APIs in API Gateway")
+        params = json.loads(self.body or "{}")
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])   # NotFoundException
+        if api.protocol_type == "HTTP" and params.get("integrationType") == "AWS_PROXY" \
+                and not params.get("payloadFormatVersion"):
+            raise BadRequestException(
+                "PayloadFormatVersion is required for a Lambda proxy integration of an HTTP API: "
+                "pass PayloadFormatVersion='2.0' (or '1.0' for the REST API event shape).")
+        return original_integration(self)
 
     def create_api(self: Any) -> Any:
         status, headers, body = original_create_api(self)
@@ -128,4 +178,5 @@ def _install_v2(patches: Patcher) -> None:
         return 200, {}, json.dumps(out)
 
     patches.replace(CREATE_API_V2, create_api)
+    patches.replace(CREATE_INTEGRATION_V2, create_integration)
     patches.replace(UPDATE_STAGE_V2, update_stage)
