@@ -32,6 +32,7 @@ from ..cloud.patching import Patcher
 from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_response, map_v2_response
 from .apigateway import seams as apigateway_seams
 from .apigateway.http_gateway import ExecuteApiHook, LocalGatewayServer
+from .awslambda.function_urls import URL_ID_RE, FunctionUrlHook, FunctionUrls
 from .dynamodbstreams.mappings import StreamBatch, StreamMappings
 from .eventbridge import seams as eventbridge_seams
 from .eventbridge.patterns import matches, target_input
@@ -61,6 +62,9 @@ class IntegrationsHandle:
         self._hook = ExecuteApiHook(self.gateway)
         self._server = LocalGatewayServer(self.gateway, host=session.options.get(
             "apigateway_host", "127.0.0.1"), port=int(session.options.get("apigateway_port", 0)))
+        self.function_urls = FunctionUrls(session)      # Lambda function URLs (awslambda/)
+        self._url_hook = FunctionUrlHook(self.function_urls)
+        self._server.routes.append((URL_ID_RE.match, self.function_urls.handle))
         self.eventbridge = EventBridgeIntegration(session, self._patches)
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
         self.sqs = SqsMappings(session)
@@ -71,6 +75,7 @@ class IntegrationsHandle:
     def start(self) -> IntegrationsHandle:
         apigateway_seams.install(self._patches)
         self._hook.start()
+        self._url_hook.start()
         self.eventbridge.start()
         self.scheduler.start()
         self.sqs.start()
@@ -94,6 +99,22 @@ class IntegrationsHandle:
         stage = self._pick_stage(api_id, stage)
         base = f"https://{api_id}.execute-api.{self.session.region}.amazonaws.com"
         return base if stage in (None, "$default") else f"{base}/{stage}"
+
+    def function_url_local(self, function_name: str) -> str:
+        """Local URL of a function URL that a browser or curl can call (starts the server):
+        ``http://127.0.0.1:PORT/<url-id>`` answers as ``https://<url-id>.lambda-url.<region>.on.aws``."""
+        from moto.awslambda.models import lambda_backends
+
+        from ..errors import LabError
+
+        fn = lambda_backends[self.session.account_id][self.session.region].get_function(function_name)
+        if getattr(fn, "url_config", None) is None:
+            raise LabError(f"{function_name} has no function URL.",
+                           "Create one first: lambda.create_function_url_config("
+                           f"FunctionName={function_name!r}, AuthType='NONE').")
+        url_id = fn.url_config.url.split("//", 1)[1].split(".", 1)[0]
+        self._server.start()
+        return f"http://{self._server.host}:{self._server.port}/{url_id}"
 
     @property
     def local_url(self) -> str:
@@ -174,7 +195,7 @@ class IntegrationsHandle:
     def stop(self) -> None:
         errors: list[BaseException] = []
         for step in (self._rules.undo, self.streams.stop, self.sqs.stop, self.scheduler.stop, self.eventbridge.stop,
-                     self._server.stop, self._hook.stop, self._patches.undo):
+                     self._server.stop, self._url_hook.stop, self._hook.stop, self._patches.undo):
             try:
                 step()
             except BaseException as exc:  # noqa: BLE001 - every step must run

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from .gateway import ApiGateway, GatewayRequest, GatewayResponse
+from .gateway import ApiGateway, GatewayRequest, GatewayResponse, _own_length
 
 EXECUTE_API_RE = re.compile(
     r"^https?://(?P<api>[A-Za-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?::\d+)?"
@@ -106,6 +107,8 @@ class LocalGatewayServer:
         self._http = _ServerThread()
         self._lock = threading.Lock()
         self.sites: list[StaticSite] = []
+        # other services served on this port: (matches the first path segment, handler)
+        self.routes: list[tuple[Callable[[str], Any], Callable[[GatewayRequest], GatewayResponse]]] = []
 
     @property
     def running(self) -> bool:
@@ -137,6 +140,9 @@ class LocalGatewayServer:
                         api_id=api_id, method=self.command, path="/" + rest, query=split.query,
                         headers=[(k, v) for k, v in self.headers.items()], body=body,
                         source_ip=self.client_address[0], scheme="http", port=outer.port)
+                    for matches, serve in outer.routes:
+                        if matches(api_id):
+                            return self._send(_own_length(serve(request)))
                     self._send(gateway.handle(request))
 
                 def _send(self, response: GatewayResponse) -> None:
