@@ -33,6 +33,7 @@ from .apigateway import ApiGateway, GatewayRequest, GatewayResponse, map_v1_resp
 from .apigateway import seams as apigateway_seams
 from .apigateway.http_gateway import ExecuteApiHook, LocalGatewayServer
 from .awslambda.function_urls import URL_ID_RE, FunctionUrlHook, FunctionUrls
+from .cognitoidp.token_endpoint import TokenEndpoint
 from .dynamodbstreams.mappings import StreamBatch, StreamMappings
 from .eventbridge import seams as eventbridge_seams
 from .eventbridge.patterns import matches, target_input
@@ -65,6 +66,7 @@ class IntegrationsHandle:
         self.function_urls = FunctionUrls(session)      # Lambda function URLs (awslambda/)
         self._url_hook = FunctionUrlHook(self.function_urls)
         self._server.routes.append((URL_ID_RE.match, self.function_urls.handle))
+        self.cognito_token = TokenEndpoint(session)       # /oauth2/token (cognitoidp/)
         self.eventbridge = EventBridgeIntegration(session, self._patches)
         self.scheduler = SchedulerIntegration(session, self._patches, self.eventbridge)
         self.sqs = SqsMappings(session)
@@ -76,6 +78,7 @@ class IntegrationsHandle:
         apigateway_seams.install(self._patches)
         self._hook.start()
         self._url_hook.start()
+        self.cognito_token.start()
         self.eventbridge.start()
         self.scheduler.start()
         self.sqs.start()
@@ -195,7 +198,7 @@ class IntegrationsHandle:
     def stop(self) -> None:
         errors: list[BaseException] = []
         for step in (self._rules.undo, self.streams.stop, self.sqs.stop, self.scheduler.stop, self.eventbridge.stop,
-                     self._server.stop, self._url_hook.stop, self._hook.stop, self._patches.undo):
+                     self._server.stop, self.cognito_token.stop, self._url_hook.stop, self._hook.stop, self._patches.undo):
             try:
                 step()
             except BaseException as exc:  # noqa: BLE001 - every step must run
