@@ -37,6 +37,41 @@ def messages(name: str) -> list[str]:
     return out
 
 
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(pids: list[int], what: str, timeout: float = 30) -> None:
+    """A SIGKILLed process is gone once the scheduler has run it: wait for that, generously."""
+    deadline = time.monotonic() + timeout
+    while alive := [p for p in pids if not _gone(p)]:
+        assert time.monotonic() < deadline, f"{what}: {alive}"
+        time.sleep(0.05)
+
+
+# Each call of a burst holds its environment until all `n` calls of the burst run at once (or the
+# test drops a file named "release" in the folder): the calls overlap however busy the machine is.
+BARRIER = """
+    import os, time
+    def handler(event, context):
+        open(os.path.join(event["dir"], str(os.getpid())), "w").close()
+        deadline = time.time() + 50
+        while time.time() < deadline and not os.path.exists(os.path.join(event["dir"], "release")) \\
+                and len(os.listdir(event["dir"])) < event["n"]:
+            time.sleep(0.01)
+        return RESULT
+"""
+
+
+def _burst(tmp_path, n: int) -> dict:
+    folder = tmp_path / f"burst-{len(list(tmp_path.iterdir()))}"
+    folder.mkdir()
+    return {"dir": str(folder), "n": n}
+
+
 def test_timeout_kills_and_discards_the_environment(aws, unique):
     lam = boto3.client("lambda")
     name = unique("slow")
@@ -140,27 +175,23 @@ def test_forked_children_die_with_the_environment(aws, unique):
     resp = invoke(lam, name)
     assert resp["body"]["errorType"] == "Sandbox.Timedout"
     child = int(next(m for m in messages(name) if m.startswith("child ")).split()[1])
-    time.sleep(0.2)
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+    _wait_gone([child], "the handler's forked child outlived its timed-out invocation")
 
 
-def test_parallel_invocations_get_separate_environments(aws, unique):
+def test_parallel_invocations_get_separate_environments(aws, unique, tmp_path):
     lam = boto3.client("lambda", config=NO_RETRY)
     name = unique("par")
-    create(lam, name, """
-        import os, time
-        def handler(event, context):
-            time.sleep(1.0)     # long enough that the five calls overlap even on a busy machine
-            return os.getpid()
-    """)
+    create(lam, name, BARRIER.replace("RESULT", "os.getpid()"), Timeout=60)
+    burst = _burst(tmp_path, 5)
     with ThreadPoolExecutor(5) as pool:
-        pids = list(pool.map(lambda _: invoke(lam, name)["body"], range(5)))
+        pids = list(pool.map(lambda _: invoke(lam, name, burst)["body"], range(5)))
     assert len(set(pids)) == 5
     rt = aws.extension("lambda")
     recs = rt.trace.filter(function_name=name).records()
     assert sum(r.cold for r in recs) == 5 and len({r.environment_id for r in recs}) == 5
+    burst = _burst(tmp_path, 5)
     with ThreadPoolExecutor(5) as pool:
-        again = list(pool.map(lambda _: invoke(lam, name)["body"], range(5)))
+        again = list(pool.map(lambda _: invoke(lam, name, burst)["body"], range(5)))
     assert all(isinstance(p, int) for p in again), again
     assert set(again) == set(pids)        # reused, no new cold starts
     assert sum(r.cold for r in rt.trace.filter(function_name=name)) == 5
@@ -183,36 +214,42 @@ def test_reserved_concurrency_zero_throttles(aws, unique):
     assert lam.invoke(FunctionName=name)["StatusCode"] == 200
 
 
-def test_account_limit_throttles_the_overflow(unique):
+def test_account_limit_throttles_the_overflow(unique, tmp_path):
     from serverless_lab import mock_aws
 
     with mock_aws(account_concurrency=2) as session:
         lam = boto3.client("lambda", config=NO_RETRY)
         name = unique("acct")
-        create(lam, name, "import time\ndef handler(e, c):\n    time.sleep(1.0)\n    return 1\n")
+        create(lam, name, BARRIER.replace("RESULT", "1"), Timeout=60)
 
-        def call(_):
+        def call(burst):
             try:
-                lam.invoke(FunctionName=name)
+                invoke(lam, name, burst)
                 return "ok"
             except ClientError as exc:
                 return exc.response.get("Reason")
 
+        burst = _burst(tmp_path, 4)   # four at once cannot run under a limit of two: two are held...
         with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(call, range(4)))
+            calls = [pool.submit(call, burst) for _ in range(4)]
+            deadline = time.monotonic() + 60
+            while sum(c.done() for c in calls) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            open(os.path.join(burst["dir"], "release"), "w").close()   # ...until two were answered: let them go
+            results = [c.result() for c in calls]
         assert results.count("ok") == 2
         assert results.count("ConcurrentInvocationLimitExceeded") == 2
         rt = session.extension("lambda")
         rt.set_account_concurrency(10)
+        burst = _burst(tmp_path, 4)   # now all four run at once
         with ThreadPoolExecutor(4) as pool:
-            assert list(pool.map(call, range(4))) == ["ok"] * 4
+            assert list(pool.map(call, [burst] * 4)) == ["ok"] * 4
 
 
-def test_provisioned_concurrency_has_no_cold_start(aws, unique):
+def test_provisioned_concurrency_has_no_cold_start(aws, unique, tmp_path):
     lam = boto3.client("lambda", config=NO_RETRY)
     name = unique("prov")
-    create(lam, name, "import os, time\ndef handler(e, c):\n    time.sleep(1.0)\n"
-                      "    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n")
+    create(lam, name, BARRIER.replace("RESULT", "os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']"), Timeout=60)
     version = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
     put = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live",
@@ -222,8 +259,9 @@ def test_provisioned_concurrency_has_no_cold_start(aws, unique):
     assert got["Status"] == "READY" and got["AvailableProvisionedConcurrentExecutions"] == 2
     rt = aws.extension("lambda")
     assert sum(1 for e in rt.environments() if e["function"] == name and e["provisioned"]) == 2
+    burst = _burst(tmp_path, 3)   # three at once: two provisioned environments and one on-demand
     with ThreadPoolExecutor(3) as pool:
-        bodies = list(pool.map(lambda _: invoke(lam, name, Qualifier="live")["body"], range(3)))
+        bodies = list(pool.map(lambda _: invoke(lam, name, burst, Qualifier="live")["body"], range(3)))
     recs = rt.trace.filter(function_name=name).records()
     assert sum(r.provisioned for r in recs) == 2 and bodies.count("provisioned-concurrency") == 2
     spill = [r for r in recs if not r.provisioned]
@@ -266,12 +304,7 @@ def test_workers_die_with_the_kernel(tmp_path):
     script.write_text(KERNEL)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     pids = json.loads(out.stdout.strip().splitlines()[-1])
-    deadline = time.time() + 5
-    alive = [p for p in pids.values() if psutil.pid_exists(p)]
-    while alive and time.time() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-    assert not alive, out.stderr[-2000:]
+    _wait_gone(list(pids.values()), f"Lambda workers outlived their SIGKILLed kernel: {out.stderr[-2000:]}")
 
 
 def test_cloudwatch_metrics_show_invocations_errors_and_throttles(aws, unique):

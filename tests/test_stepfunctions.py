@@ -232,18 +232,37 @@ def test_ten_lambda_tasks_and_trace(aws, unique):
     assert transitions(out["events"]) == 10
 
 
-def test_map_respects_max_concurrency(aws, unique):
-    fn = create(aws.client("lambda"), unique("slow"), "import time\ndef handler(e, c):\n    time.sleep(0.1)\n    return e\n")
+# Each call waits until `BURST_N` calls have started (each leaves a file in BURST_DIR), so the calls
+# that may overlap do overlap however busy the machine is.
+BURST = """
+import os, time
+def handler(e, c):
+    d = os.environ["BURST_DIR"]
+    open(os.path.join(d, str(e)), "w").close()
+    deadline = time.time() + 50
+    while len(os.listdir(d)) < int(os.environ["BURST_N"]) and time.time() < deadline:
+        time.sleep(0.01)
+    return e
+"""
+
+
+def test_map_respects_max_concurrency(aws, unique, tmp_path):
+    def burst_fn(n: int) -> str:
+        folder = tmp_path / f"burst-{n}"
+        folder.mkdir()
+        return create(aws.client("lambda"), unique("burst"), BURST, Timeout=60,
+                      Environment={"Variables": {"BURST_DIR": str(folder), "BURST_N": str(n)}})
+
     flows = aws.extension("stepfunctions")
-    def definition(limit):
+    def definition(limit, fn):
         state = {"Type": "Map", "ItemsPath": "$.items", "End": True,
                  "ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "End": True}}}}
         return {"StartAt": "M", "States": {"M": {**state, **({"MaxConcurrency": limit} if limit else {})}}}
-    limited = flows.run(_machine(aws, unique, definition(2)), {"items": list(range(6))})
+    limited = flows.run(_machine(aws, unique, definition(2, burst_fn(2))), {"items": list(range(6))})
     assert limited["status"] == "SUCCEEDED", limited
     assert json.loads(limited["output"]) == list(range(6))
     assert tasks_in_flight(limited["events"]) == 2
-    unlimited = flows.run(_machine(aws, unique, definition(None)), {"items": list(range(6))})
+    unlimited = flows.run(_machine(aws, unique, definition(None, burst_fn(4))), {"items": list(range(6))})
     assert tasks_in_flight(unlimited["events"]) >= 4          # no limit: (nearly) all at once
 
 
@@ -263,10 +282,11 @@ def test_callback_pattern_with_task_token(aws, unique):
         "End": True}}}
     arn = sfn.start_execution(stateMachineArn=_machine(aws, unique, d), input=json.dumps({"order": 7}))["executionArn"]
     sqs = aws.client("sqs")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     msgs = []
     while not msgs and time.monotonic() < deadline:
         msgs = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=0).get("Messages", [])
+    assert msgs, "the execution sent no message with its task token"
     body = json.loads(msgs[0]["Body"])
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
     sfn.send_task_success(taskToken=body["token"], output=json.dumps({"approved": True}))
@@ -282,7 +302,7 @@ def test_stop_aborts_executions_waiting_for_a_token(aws, unique):
                        "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}}
     arn = sfn.start_execution(stateMachineArn=_machine(aws, unique, d))["executionArn"]
     handle = aws.extension("stepfunctions")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while not handle.running() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert handle.abort_running() >= 1                  # what stop() does when the session ends
