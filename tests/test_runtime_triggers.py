@@ -64,7 +64,7 @@ def test_sqs_event_source_mapping(aws, unique):
     qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName=name, BatchSize=1)
     sqs.send_message(QueueUrl=url, MessageBody="job-1")
-    deadline = time.time() + 10
+    deadline = time.time() + 60
     while time.time() < deadline and "aws:sqs" not in items_by_source(ddb, tname):
         time.sleep(0.1)
     [item] = items_by_source(ddb, tname)["aws:sqs"]
@@ -113,7 +113,7 @@ def test_step_functions_task_invokes_the_function(aws, unique):
     sm = sfn.create_state_machine(name=unique("adder"), definition=json.dumps(definition),
                                   roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
     ex = sfn.start_execution(stateMachineArn=sm, input=json.dumps({"a": 2, "b": 3}))["executionArn"]
-    deadline = time.time() + 20
+    deadline = time.time() + 60
     while True:
         desc = sfn.describe_execution(executionArn=ex)
         if desc["status"] != "RUNNING" or time.time() > deadline:
