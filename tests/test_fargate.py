@@ -480,21 +480,26 @@ def test_tasks_see_the_lab_clock_without_the_clock_file_being_rewritten(aws):
     time.sleep(0.5)  # a task is alive and the clock runs: nothing to write
     assert key() == before, "the clock file was rewritten although the lab clock only ran"
 
-    def lag_after(change_at: float) -> list[float]:
-        """Lab seconds between what the task printed and the lab time its line reached the notebook."""
-        deadline = time.monotonic() + 10
+    def follows(change_at: float, reach: float) -> None:
+        """The task's clock reaches `reach` soon after the change (a task that missed an hour's jump, or
+        kept running at speed 1, would need an hour or a minute of real time), and is never ahead of
+        the lab clock: a line is printed before it is received. No bound on the pipe's real latency,
+        which a busy machine stretches."""
+        deadline = time.monotonic() + 20
         while True:
-            fresh = [(ts / 1000, float(line)) for ts, _, line in list(run.output) if ts / 1000 > change_at + 1]
-            if len(fresh) >= 3:
-                return [abs(received - printed) for received, printed in fresh[-3:]]
-            assert time.monotonic() < deadline, "no output after the clock changed"
+            fresh = [(ts / 1000, float(line)) for ts, _, line in list(run.output) if ts / 1000 > change_at]
+            ahead = [(received, printed) for received, printed in fresh if printed > received + 0.5]
+            assert not ahead, f"the task's clock ran ahead of the lab clock: {ahead[:3]}"
+            if any(printed >= reach for _, printed in fresh):
+                return
+            assert time.monotonic() < deadline, f"the task's clock did not reach {reach}: {fresh[-3:]}"
             time.sleep(0.02)
 
     aws.clock.advance(3600)  # an hour fast-forwarded: the tasks see it at once
-    assert max(lag_after(aws.clock.now())) < 2
+    follows(aws.clock.now(), aws.clock.now())
     assert key() != before
     aws.clock.set_speed(60)  # a minute per second: the tasks' clock runs as fast
-    assert max(lag_after(aws.clock.now())) < 10
+    follows(aws.clock.now(), aws.clock.now() + 60)
 
 
 def test_a_small_jump_is_published_even_when_reading_the_clock_was_slow(aws, monkeypatch):

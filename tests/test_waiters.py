@@ -162,7 +162,9 @@ def test_tasks_stopped_after_stop_task_waits_for_sigkill(ecs, unique):
     task = _describe(ecs, arn)
     assert task["containers"][0]["exitCode"] == 137 and task["stopCode"] == "UserInitiated"
     took = (task["executionStoppedAt"] - task["stoppingAt"]).total_seconds()
-    assert T.deactivating_s + 10 - 0.5 < took < T.deactivating_s + 10 + 1   # SIGKILL after stopTimeout
+    # SIGKILL after stopTimeout (10 s, not the default 30 s); the lab clock runs in real time while the
+    # killed process exits and the engine notices, which a busy machine can stretch to seconds
+    assert T.deactivating_s + 10 - 0.5 < took < T.deactivating_s + 10 + 5
 
 
 def _service(ecs, unique, desired: int) -> str:
