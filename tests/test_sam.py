@@ -119,11 +119,11 @@ def outputs(cfn, name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def settle(world, seconds: float = 10.0) -> None:
+def settle(world, seconds: float = 60.0) -> None:
     world.extension("lambda").wait_idle(seconds)
 
 
-def wait_for(check, timeout: float = 10.0):
+def wait_for(check, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while True:
         value = check()
