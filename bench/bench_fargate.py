@@ -11,7 +11,12 @@ Figures (AWS time passes on the lab clock and is fast-forwarded):
   course's waiter clock the first would take ~50 s of real time, the second ~45 s;
 * the kernel's CPU while nothing happens, with the Fargate extension active: with no task, and with
   one task alive that sleeps (the lab clock is published to tasks only when it jumps) — targets
-  ≤ 0.2 % and ≤ 2 % of one core.
+  ≤ 0.2 % and ≤ 2 % of one core;
+* how soon a running task sees the lab clock change: real time from ``clock.advance(3600)`` (and
+  beyond the 1/6 s that 10 lab seconds take after ``clock.set_speed(60)``) until the notebook has a
+  line the task printed with the new lab time (the task prints every 50 ms) — targets ≤ 170 ms (10 lab
+  seconds at 60×); tests/test_fargate.py checks only that tasks follow the clock (a busy machine
+  stretches this delay).
 (bench_engines.py has the plain RunTask → STOPPED figure.)
 """
 
@@ -88,7 +93,50 @@ def run() -> list[Figure]:
                               f"<= 2x RunTask ({2 * base * 1000:.0f} ms)", t <= 2 * base))
         figures += _waiters(ecs, net, base)
     figures += _idle_cpu()
+    figures += _clock_follow()
     return figures
+
+
+def _clock_follow() -> list[Figure]:
+    """Real seconds until a task's printed lab time reflects a jump, and a speed change, of the lab clock."""
+    from serverless_lab import mock_aws
+    from serverless_lab.fargate import default_network_configuration, wait_for_task
+
+    code = ("import time\nfrom serverless_lab.fargate.taskclock import now\n"
+            "while True:\n    print(f'{now():.3f}', flush=True)\n    time.sleep(0.05)\n")
+    with mock_aws(extensions=["fargate"]) as aws:
+        ecs = aws.client("ecs")
+        ecs.create_cluster(clusterName="clock")
+        ecs.register_task_definition(family="printer", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+                                     containerDefinitions=[{"name": "app", "image": "x",
+                                                            "command": ["python", "-c", code]}])
+        arn = ecs.run_task(cluster="clock", taskDefinition="printer", launchType="FARGATE",
+                           networkConfiguration=default_network_configuration())["tasks"][0]["taskArn"]
+        wait_for_task("clock", arn, status="RUNNING")
+        run = aws.extension("fargate").require(arn)
+
+        def seen(reach: float) -> None:
+            deadline = time.monotonic() + 30
+            while not any(float(line) >= reach for _, _, line in list(run.output)[-5:]):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the task never printed a lab time of {reach}")
+                time.sleep(0.002)
+
+        seen(0)   # the task prints
+        jumps, speeds = [], []
+        for _ in range(5):
+            aws.clock.set_speed(1)
+            t0 = time.perf_counter()
+            seen(aws.clock.advance(3600))
+            jumps.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            aws.clock.set_speed(60)
+            seen(aws.clock.now() + 10)                             # 10 lab seconds: 1/6 s of real time at 60x
+            speeds.append(time.perf_counter() - t0 - 10 / 60)     # the delay beyond that
+    jump, speed = _median(jumps), _median(speeds)
+    return [Figure("fargate: a task sees a lab clock jump", jump * 1000, "ms", "<= 170 ms", jump <= 0.17),
+            Figure("fargate: a task follows set_speed(60) (delay beyond 10 lab s)", speed * 1000, "ms", "<= 170 ms",
+                   speed <= 0.17)]
 
 
 def _waiters(ecs, net: dict, base: float) -> list[Figure]:
