@@ -6,7 +6,13 @@ gives the right output on the visible examples and must still score 0 on its exe
 * a query built by string formatting (quotes escaped by hand) instead of Data API parameters;
 * a "transfer" made of separate autocommitted statements instead of one transaction;
 * a Lambda handler that creates its database client on every invocation;
-* a capacity range that keeps the floor at 0.5 ACU whatever the latency target allows.
+* a capacity range that keeps the floor at 0.5 ACU whatever the latency target allows;
+* a connection count that ignores Aurora PostgreSQL's 2,000 cap at a minimum of 0 or 0.5 ACU (the formula alone);
+* a capacity choice sized to the peak load (8 ACU), which leaves too few connections for the reporting job.
+
+Sources: the 2,000 cap and AWS's max_connections table, Aurora User Guide, "Maximum connections for Aurora Serverless v2"
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html#aurora-serverless-v2.max-connections,
+read 2026-12-06).
 """
 
 from __future__ import annotations
@@ -63,10 +69,22 @@ def choose_capacity(load, latency_target_ms):
     return 0.5, max(1.0, math.ceil(max(load) / 50 * 2) / 2)   # never pause, size for the peak
 '''
 
+FORMULA_ONLY = '''
+def lambda_concurrency_without_proxy(max_acu, other_connections=0, min_acu=1.0):
+    max_connections = min(int(max_acu * 2 * 1024**3 // 9_531_392), 5000)     # min_acu ignored: no 2,000 cap
+    return max(0, max_connections - 3 - other_connections)
+'''
+
+SIZED_TO_PEAK = '''
+CAPACITY_CHOICE = {"MinCapacity": 0, "MaxCapacity": 8, "SecondsUntilAutoPause": 300}   # 400 statements/s = 8 ACU, no more
+'''
+
 WRONG = {"lab09_orders_of": (FORMATTED_SQL, "lab09_orders_of_test"),
          "lab09_transfer": (AUTOCOMMIT_TRANSFER, "lab09_transfer_rolls_back_test"),
          "lab09_signup": (CLIENT_PER_INVOCATION, "lab09_signup_test"),
-         "lab09_choose_capacity": (ALWAYS_WARM, "lab09_choose_capacity_test")}
+         "lab09_choose_capacity": (ALWAYS_WARM, "lab09_choose_capacity_test"),
+         "lab09_connections": (FORMULA_ONLY, "lab09_connections_test"),
+         "lab09_capacity_choice": (SIZED_TO_PEAK, "lab09_capacity_choice_test")}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +96,10 @@ def graded(tmp_path_factory):
 def test_wrong_design_scores_zero(graded, solution_id):
     test_id = WRONG[solution_id][1]
     assert graded[test_id].points == 0, (test_id, graded[test_id].status, graded[test_id].message)
+
+
+def test_the_decision_feedback_names_the_broken_requirement(graded):
+    assert "connections" in graded["lab09_capacity_choice_test"].message, graded["lab09_capacity_choice_test"].message
 
 
 def test_the_other_exercises_still_pass(graded):
