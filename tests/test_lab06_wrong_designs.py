@@ -8,14 +8,29 @@ at least some visible examples and must still score 0 on its exercise through th
   shows one attempt; the function is billed for the waiting);
 * a saga whose Catches go straight to the Fail state: nothing is compensated;
 * a Map without MaxConcurrency (every item at once);
-* Express memory billed by the exact MB instead of 64 MB increments.
+* Express memory billed by the exact MB instead of 64 MB increments;
+* Standard or Express chosen by price alone (exercise 6): Express for steps that are not idempotent, for a
+  callback, ... (its budget cell still scores).
+
+A second submission tries the other half of each pair (and must also score 0 where named):
+
+* the course's own pricing helper called as the cost answer (the hidden test compares with literal values
+  worked from AWS's prices, and refuses the helper);
+* Retry on ``States.ALL``: a declined card is retried three times although it can never succeed;
+* compensations in the wrong order (release before refund);
+* a Map that ships one parcel at a time (``MaxConcurrency: 1``) when the carrier allows more;
+* routing written in JSONPath when the exercise asks for JSONata;
+* "always Standard" (exercise 6): safe, but over budget for high-volume idempotent work (its semantics cell
+  still scores).
+
+Both submissions are graded in one run of the grader.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from grading_helpers import grade_wrong_designs
+from grading_helpers import grade_answers
 
 pytestmark = pytest.mark.notebook
 LAB = "lab06-step-functions"
@@ -118,24 +133,128 @@ def cheaper(executions: float, transitions: float, duration_s: float, memory_mb:
     return "EXPRESS" if exp < monthly_cost("STANDARD", executions, transitions, duration_s, memory_mb) else "STANDARD"
 '''
 
-WRONG = {"lab06_router": (ROUTER_IN_CODE, ["lab06_router_test"]),
-         "lab06_payment": (RETRY_IN_HANDLER, ["lab06_payment_test", "lab06_payment_config_test"]),
-         "lab06_saga": (NO_COMPENSATION, ["lab06_saga_compensation_test"]),
-         "lab06_map": (MAP_UNLIMITED, ["lab06_map_test"]),
-         "lab06_cost": (EXACT_MEMORY, ["lab06_cost_test"])}
+CHEAPEST_ONLY = '''
+import math
+
+
+def choose_type(workload: dict) -> str:
+    w = workload
+    if w["duration_s"] > 300:
+        return "STANDARD"
+    std = max(w["executions"] * w["transitions"] - 4000, 0) * 0.025 / 1000
+    exp = (w["executions"] / 1e6 + w["executions"] * math.ceil(w["duration_s"] * 10 - 1e-9) / 10
+           * max(1, math.ceil(w["memory_mb"] / 64 - 1e-9)) * 64 / 1024 * 0.00001667)
+    return "EXPRESS" if exp < std else "STANDARD"
+'''
+
+ROUTER_JSONPATH = '''
+def router_definition() -> dict:
+    return {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [
+            {"Not": {"Or": [{"Variable": "$.country", "StringEquals": c} for c in ("DE", "FR", "NL", "US")]},
+             "Next": "Unsupported"},
+            {"And": [{"Variable": "$.amount", "NumericGreaterThanEquals": 1000},
+                     {"Variable": "$.vip", "BooleanEquals": False}], "Next": "ManualReview"}], "Default": "AutoApprove"},
+        "ManualReview": {"Type": "Pass", "Parameters": {"order_id.$": "$.order_id", "route": "manual"}, "End": True},
+        "AutoApprove": {"Type": "Pass", "Parameters": {"order_id.$": "$.order_id", "route": "auto"}, "End": True},
+        "Unsupported": {"Type": "Fail", "Error": "Order.UnsupportedCountry"}}}
+'''
+
+# the payment handler done right (the gateway code of RETRY_IN_HANDLER, no loop), and Retry on every error
+RETRY_EVERYTHING = RETRY_IN_HANDLER[:RETRY_IN_HANDLER.index("def handler")] + '''def handler(event, context):
+    return gateway_charge(event)
+"""
+
+
+def payment_definition(function_arn: str) -> dict:
+    return {"StartAt": "Pay", "States": {"Pay": {
+        "Type": "Task", "Resource": function_arn,
+        "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 3,
+                   "JitterStrategy": "FULL"}],
+        "End": True}}}
+'''
+
+COMPENSATE_IN_ORDER = '''
+def saga_definition(fns: dict) -> dict:
+    def step(name, nxt, on_error=None):
+        state = {"Type": "Task", "Resource": fns[name], "ResultPath": None, "Next": nxt}
+        if on_error:
+            state["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": on_error}]
+        return state
+    return {"StartAt": "Reserve", "States": {
+        "Reserve": step("reserve", "Charge", "OrderFailed"),
+        "Charge": step("charge", "Ship", "ReleaseOnly"),
+        "Ship": step("ship", "Done", "Release"),          # undo in the order the steps ran: wrong
+        "Done": {"Type": "Succeed"},
+        "Release": step("release", "Refund"),
+        "Refund": step("refund", "OrderFailed"),
+        "ReleaseOnly": step("release", "OrderFailed"),
+        "OrderFailed": {"Type": "Fail", "Error": "OrderFailed", "Cause": "the order was rolled back"}}}
+'''
+
+MAP_ONE_AT_A_TIME = '''
+def ship_all_definition(function_arn: str, limit: int) -> dict:
+    return {"StartAt": "ShipAll", "States": {"ShipAll": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+        "ItemSelector": {"item.$": "$$.Map.Item.Value", "batch.$": "$.batch"},
+        "ItemProcessor": {"StartAt": "Ship", "States": {"Ship": {"Type": "Task", "Resource": function_arn, "End": True}}},
+        "End": True}}}
+'''
+
+PRICING_HELPER = '''
+def monthly_cost(kind: str, executions: float, transitions: float, duration_s: float, memory_mb: float = 64) -> float:
+    if kind == "STANDARD":
+        return pricing.stepfunctions_standard_cost(executions * transitions).total
+    return pricing.stepfunctions_express_cost(executions, duration_s, memory_mb).total
+
+
+def cheaper(executions: float, transitions: float, duration_s: float, memory_mb: float = 64) -> str:
+    if duration_s > 300:
+        return "STANDARD"
+    exp = monthly_cost("EXPRESS", executions, transitions, duration_s, memory_mb)
+    return "EXPRESS" if exp < monthly_cost("STANDARD", executions, transitions, duration_s, memory_mb) else "STANDARD"
+'''
+
+ALWAYS_STANDARD = '''
+def choose_type(workload: dict) -> str:
+    return "STANDARD"
+'''
+
+# {student: {solution cell: (wrong answer, tests it must score 0 on)}}
+WRONG = {
+    "first": {"lab06_router": (ROUTER_IN_CODE, ["lab06_router_test"]),
+              "lab06_payment": (RETRY_IN_HANDLER, ["lab06_payment_test", "lab06_payment_config_test"]),
+              "lab06_saga": (NO_COMPENSATION, ["lab06_saga_compensation_test"]),
+              "lab06_map": (MAP_UNLIMITED, ["lab06_map_test"]),
+              "lab06_cost": (EXACT_MEMORY, ["lab06_cost_test"]),
+              "lab06_choose": (CHEAPEST_ONLY, ["lab06_choose_semantics_test"])},
+    "second": {"lab06_router": (ROUTER_JSONPATH, ["lab06_router_test"]),
+               "lab06_payment": (RETRY_EVERYTHING, ["lab06_payment_config_test"]),
+               "lab06_saga": (COMPENSATE_IN_ORDER, ["lab06_saga_compensation_test"]),
+               "lab06_map": (MAP_ONE_AT_A_TIME, ["lab06_map_test"]),
+               "lab06_cost": (PRICING_HELPER, ["lab06_cost_test"]),
+               "lab06_choose": (ALWAYS_STANDARD, ["lab06_choose_budget_test"])},
+}
+# the parts of each wrong submission that are right still score
+STILL_SCORE = {"first": ["lab06_saga_happy_test", "lab06_cheaper_test", "lab06_choose_budget_test"],
+               "second": ["lab06_payment_test", "lab06_saga_happy_test", "lab06_cheaper_test",
+                          "lab06_choose_semantics_test"]}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return grade_wrong_designs(LAB, WRONG, tmp_path_factory.mktemp("grading"))
+    students = {student: {cell: code for cell, (code, _tests) in answers.items()} for student, answers in WRONG.items()}
+    return grade_answers(LAB, students, tmp_path_factory.mktemp("grading"))
 
 
-@pytest.mark.parametrize("test_id", [t for _c, tests in WRONG.values() for t in tests])
-def test_wrong_design_scores_zero(graded, test_id):
-    assert graded[test_id].points == 0, (test_id, graded[test_id].status, graded[test_id].message)
+@pytest.mark.parametrize(("student", "test_id"),
+                         [(s, t) for s, answers in WRONG.items() for _c, tests in answers.values() for t in tests])
+def test_wrong_design_scores_zero(graded, student, test_id):
+    result = graded[student][test_id]
+    assert result.points == 0, (student, test_id, result.status, result.message)
 
 
-def test_the_right_parts_still_score(graded):
-    # a saga without compensation still runs the happy path; the cost-comparison answer is right
-    for test_id in ("lab06_saga_happy_test", "lab06_cheaper_test"):
-        assert graded[test_id].points == graded[test_id].max_points, (test_id, graded[test_id].message)
+@pytest.mark.parametrize(("student", "test_id"), [(s, t) for s, tests in STILL_SCORE.items() for t in tests])
+def test_the_right_parts_still_score(graded, student, test_id):
+    result = graded[student][test_id]
+    assert result.points == result.max_points, (student, test_id, result.message)
