@@ -6,6 +6,7 @@ Targets are SQS queues (cheap to count, and the message body is exactly the targ
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,101 @@ def test_every_occurrence_fires_in_many_small_steps_as_in_one_large_step(aws, cl
         aws.clock.advance(60)
         small += len(_drain(sqs, small_url))
     assert small == len(_drain(sqs, big_url)) == 120 // 5
+
+
+# -- RetryPolicy and DeadLetterConfig ------------------------------------------------------------
+# https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html (the dead-letter
+# event and its attributes) and
+# https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html (the two limits).
+def _dead_letters(sqs, url: str) -> list[dict]:
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    return [{k: v["StringValue"] for k, v in m.get("MessageAttributes", {}).items()} | {"Body": m["Body"]}
+            for m in got.get("Messages", [])]
+
+
+def _failing_schedule(aws, scheduler, sqs, unique, retry_policy: dict) -> tuple[str, str, str]:
+    """A one-time schedule whose Lambda target does not exist (Lambda refuses the Invoke call with
+    ResourceNotFoundException), with a dead-letter queue. Returns (dlq url, schedule ARN, target ARN)."""
+    dlq_url, dlq_arn = _queue(sqs, unique("sched-dlq"))
+    missing = f"arn:aws:lambda:{REGION}:123456789012:function:{unique('gone')}"
+    when = datetime.fromtimestamp(aws.clock.now() + 120, timezone.utc).replace(microsecond=0)
+    arn = scheduler.create_schedule(
+        Name=unique("failing"), ScheduleExpression=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": missing, "RoleArn": ROLE, "Input": '{"job": "nightly"}',
+                "RetryPolicy": retry_policy, "DeadLetterConfig": {"Arn": dlq_arn}})["ScheduleArn"]
+    return dlq_url, arn, missing
+
+
+def test_failed_invocation_is_retried_then_dead_lettered_after_max_attempts(aws, clients, unique):
+    scheduler, sqs = clients
+    dlq_url, arn, target = _failing_schedule(aws, scheduler, sqs, unique,
+                                             {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600})
+    aws.clock.advance(120)
+    assert _dead_letters(sqs, dlq_url) == []  # the first attempt failed; retries are still to come
+    aws.clock.advance(600)
+    attempts = [d for d in aws.extension("integrations").deliveries if d.rule_arn == arn]
+    assert len(attempts) == 3 and not any(d.ok for d in attempts)  # one attempt + 2 retries
+    [dead] = _dead_letters(sqs, dlq_url)
+    assert dead["ERROR_CODE"] == "ResourceNotFoundException"
+    assert "Function not found" in dead["ERROR_MESSAGE"]
+    assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+    assert dead["RETRY_ATTEMPTS"] == "2"
+    assert dead["SCHEDULE_ARN"] == arn and dead["TARGET_ARN"] == target
+    assert dead["IS_PAYLOAD_TRUNCATED"] == "false" and dead["EXECUTION_ID"]
+    datetime.strptime(dead["SCHEDULED_TIME"], "%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(dead["Body"]) == {"job": "nightly"}
+
+
+def test_retries_stop_at_maximum_event_age(aws, clients, unique):
+    scheduler, sqs = clients
+    dlq_url, _, _ = _failing_schedule(aws, scheduler, sqs, unique,
+                                      {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60})
+    aws.clock.advance(120 + 3600)
+    [dead] = _dead_letters(sqs, dlq_url)
+    assert dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+    assert 0 < int(dead["RETRY_ATTEMPTS"]) < 185
+
+
+def test_zero_retries_dead_letters_at_once(aws, clients, unique):
+    scheduler, sqs = clients
+    dlq_url, _, _ = _failing_schedule(aws, scheduler, sqs, unique,
+                                      {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60})
+    aws.clock.advance(120)
+    [dead] = _dead_letters(sqs, dlq_url)
+    assert dead["RETRY_ATTEMPTS"] == "0" and dead["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+
+
+def test_a_handler_that_raises_is_not_a_failed_delivery(aws, clients, unique):
+    """Scheduler invokes Lambda asynchronously: Invoke succeeds (202) and the handler's error is
+    Lambda's to retry (its asynchronous invocation), never Scheduler's dead-letter queue."""
+    from lambda_helpers import create, runtime_available
+
+    if not runtime_available():
+        pytest.skip("the local Lambda runtime is not installed")
+    scheduler, sqs = clients
+    lam, logs = boto3.client("lambda", region_name=REGION), boto3.client("logs", region_name=REGION)
+    name = unique("raises")
+    fn = create(lam, name, "def handler(event, context):\n    raise ValueError('boom ' + event['job'])\n")
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    dlq_url, dlq_arn = _queue(sqs, unique("sched-dlq"))
+    when = datetime.fromtimestamp(aws.clock.now() + 60, timezone.utc).replace(microsecond=0)
+    arn = scheduler.create_schedule(
+        Name=unique("raising"), ScheduleExpression=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": fn, "RoleArn": ROLE, "Input": '{"job": "nightly"}',
+                "RetryPolicy": {"MaximumRetryAttempts": 2}, "DeadLetterConfig": {"Arn": dlq_arn}})["ScheduleArn"]
+    aws.clock.advance(60)
+    deadline = time.monotonic() + 120
+    seen = ""
+    while "boom nightly" not in seen:
+        assert time.monotonic() < deadline, "the handler never ran"
+        try:
+            seen = " ".join(e["message"] for e in logs.filter_log_events(
+                logGroupName=f"/aws/lambda/{name}")["events"])
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.2)
+    aws.clock.advance(3600)
+    assert [d.ok for d in aws.extension("integrations").deliveries if d.rule_arn == arn] == [True]
+    assert _dead_letters(sqs, dlq_url) == []

@@ -10,6 +10,15 @@ Templated targets run here: Lambda Invoke (asynchronous, as Scheduler calls it),
 SendMessage, SNS Publish, Step Functions StartExecution. A one-time schedule with
 ``ActionAfterCompletion=DELETE`` is deleted after it fires. The flexible time window is
 not randomised: a firing happens at the start of its window, so labs are repeatable.
+
+A failed invocation (the target service refused the call: a missing function or queue, a
+throttle) is retried on the lab clock until the target's ``RetryPolicy`` runs out, then sent to
+its ``DeadLetterConfig`` queue with the message attributes AWS documents (ERROR_CODE,
+ERROR_MESSAGE, EXECUTION_ID, EXHAUSTED_RETRY_CONDITION, IS_PAYLOAD_TRUNCATED, RETRY_ATTEMPTS,
+SCHEDULED_TIME, SCHEDULE_ARN, TARGET_ARN:
+https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html).
+Scheduler invokes Lambda asynchronously, so a handler that raises is not a failed delivery:
+Lambda's own asynchronous retries and destinations handle it.
 """
 
 from __future__ import annotations
@@ -179,41 +188,114 @@ class SchedulerIntegration:
     # -- delivery ---------------------------------------------------------------------------
     def _deliver(self, schedule: Any, when: float, account: str, region: str) -> None:
         target = schedule.target or {}
+        self._attempt(schedule, dict(target), when, account, region, str(uuid.uuid4()), 0, when)
+
+    def _attempt(self, schedule: Any, target: dict[str, Any], when: float, account: str, region: str,
+                 execution_id: str, retries: int, attempt_at: float) -> None:
+        """One invocation of the target; a failed one is retried on the lab clock as the
+        schedule's ``RetryPolicy`` allows, then sent to its ``DeadLetterConfig`` queue."""
         arn = target.get("Arn", "")
         payload = str(target.get("Input") or "{}")
         for attr, value in (("schedule-arn", schedule.arn),
                             ("scheduled-time", sample_events.iso_time(when)),
-                            ("execution-id", str(uuid.uuid4())), ("attempt-number", "1")):
+                            ("execution-id", execution_id), ("attempt-number", str(retries + 1))):
             payload = payload.replace(f"<aws.scheduler.{attr}>", value)
         record = Delivery(schedule.arn, "scheduler", arn, payload, self.clock.now(), scheduled=True)
-        ref = parse_arn(arn) if is_arn(arn) else None
-        service = ref.service if ref else ""
-        t_account = (ref.account if ref else "") or account
-        t_region = (ref.region if ref else "") or region
         try:
-            if service == "lambda":
-                invoke_lambda(arn, payload, "schedule", account_id=account, region=region,
-                              asynchronous=True)
-            elif service == "sqs":
-                from moto.sqs.models import sqs_backends
-
-                group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
-                sqs_backends[t_account][t_region].send_message(
-                    queue_name=ref.name if ref else arn, message_body=payload, group_id=group_id)
-            elif service == "sns":
-                from moto.sns.models import sns_backends
-
-                sns_backends[t_account][t_region].publish(message=payload, arn=arn)
-            elif service == "states":
-                from moto.stepfunctions.responses import get_backend
-
-                get_backend(t_account, t_region).start_execution(
-                    arn, name=str(uuid.uuid4()), execution_input=payload)
-            else:
-                raise NotImplementedError(f"scheduler target {service or arn!r} is not run locally "
-                                          "(Lambda, SQS, SNS and Step Functions are)")
+            _invoke_target(target, payload, account, region)
         except Exception as exc:  # noqa: BLE001 - a schedule keeps going, as on AWS
             record.ok, record.error = False, f"{type(exc).__name__}: {exc}"
             log.warning("schedule %s could not deliver to %s: %s", schedule.name, arn, record.error)
+            self.eventbridge.deliveries.append(record)
+            self._failed(schedule, target, when, account, region, execution_id, retries, attempt_at, exc)
+            return
         self.eventbridge.deliveries.append(record)
 
+    def _failed(self, schedule: Any, target: dict[str, Any], when: float, account: str, region: str,
+                execution_id: str, retries: int, attempt_at: float, exc: Exception) -> None:
+        policy = target.get("RetryPolicy") or {}
+        max_retries = int(policy.get("MaximumRetryAttempts", DEFAULT_MAX_RETRY_ATTEMPTS))
+        max_age = int(policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
+        retry_at = attempt_at + retry_delay(retries)  # on the lab clock's timeline
+        if retries >= max_retries:
+            condition = "MaximumRetryAttempts"
+        elif retry_at - when > max_age:
+            condition = "MaximumEventAgeInSeconds"
+        else:
+            with self._lock:
+                if self._stopped:
+                    return
+                self.clock.call_at(retry_at, lambda: self._attempt(
+                    schedule, target, when, account, region, execution_id, retries + 1, retry_at))
+            return
+        dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if not dlq:
+            return  # AWS drops an event whose retries ran out when no dead-letter queue is set
+        code, message = error_code_and_message(exc)
+        attributes = {
+            "ERROR_CODE": code, "ERROR_MESSAGE": message, "EXECUTION_ID": execution_id,
+            "EXHAUSTED_RETRY_CONDITION": condition, "IS_PAYLOAD_TRUNCATED": "false",
+            "RETRY_ATTEMPTS": str(retries), "SCHEDULED_TIME": sample_events.iso_time(when),
+            "SCHEDULE_ARN": schedule.arn, "TARGET_ARN": target.get("Arn", ""),
+        }
+        try:
+            from moto.sqs.models import sqs_backends
+
+            ref = parse_arn(dlq)
+            sqs_backends[ref.account or account][ref.region or region].send_message(
+                queue_name=ref.name, message_body=str(target.get("Input") or "{}"),
+                message_attributes={k: {"DataType": "String", "StringValue": v}
+                                    for k, v in attributes.items()})
+        except Exception as dlq_exc:  # noqa: BLE001 - reported, as AWS reports a failed DLQ delivery
+            log.warning("schedule %s could not send its dead-letter event to %s: %s",
+                        schedule.name, dlq, dlq_exc)
+
+
+# Without a RetryPolicy, Scheduler retries for 24 hours and up to 185 times (Scheduler User Guide,
+# "Configuring a retry policy"); the ranges: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
+DEFAULT_MAX_RETRY_ATTEMPTS = 185
+DEFAULT_MAX_EVENT_AGE_S = 86400
+
+
+def retry_delay(retries: int) -> float:
+    """Seconds before the next attempt. AWS retries "with exponential backoff" without publishing
+    the intervals; the lab doubles from 1 second, capped at 5 minutes, so a lab can count attempts."""
+    return float(min(2 ** retries, 300))
+
+
+def error_code_and_message(exc: Exception) -> tuple[str, str]:
+    """The target service's error code and message, as Scheduler puts them in ERROR_CODE and
+    ERROR_MESSAGE (moto's service errors carry ``error_type`` and ``message``)."""
+    code = getattr(exc, "error_type", None) or type(exc).__name__
+    message = getattr(exc, "message", None) or str(exc)
+    return str(code), str(message)
+
+
+def _invoke_target(target: dict[str, Any], payload: str, account: str, region: str) -> None:
+    """Invoke a templated target once: Lambda Invoke (asynchronous), SQS SendMessage, SNS Publish,
+    Step Functions StartExecution. Raises the target service's error."""
+    arn = target.get("Arn", "")
+    ref = parse_arn(arn) if is_arn(arn) else None
+    service = ref.service if ref else ""
+    t_account = (ref.account if ref else "") or account
+    t_region = (ref.region if ref else "") or region
+    if service == "lambda":
+        invoke_lambda(arn, payload, "schedule", account_id=account, region=region, asynchronous=True)
+    elif service == "sqs":
+        from moto.sqs.models import sqs_backends
+
+        group_id = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        sqs_backends[t_account][t_region].send_message(
+            queue_name=ref.name if ref else arn, message_body=payload, group_id=group_id)
+    elif service == "sns":
+        from moto.sns.models import sns_backends
+
+        sns_backends[t_account][t_region].publish(message=payload, arn=arn)
+    elif service == "states":
+        from moto.stepfunctions.responses import get_backend
+
+        get_backend(t_account, t_region).start_execution(
+            arn, name=str(uuid.uuid4()), execution_input=payload)
+    else:
+        raise NotImplementedError(f"scheduler target {service or arn!r} is not run locally "
+                                  "(Lambda, SQS, SNS and Step Functions are)")
