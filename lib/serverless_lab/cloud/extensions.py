@@ -76,7 +76,8 @@ for _ext in (
               {"apigateway_host": "host of the local API Gateway server (default 127.0.0.1)",
                "apigateway_port": "port of the local API Gateway server (default: a free one)",
                "enforce_lambda_permissions": "API Gateway / EventBridge / function URLs need lambda:AddPermission, as on AWS"},
-              ("apigateway", "apigatewayv2", "events", "scheduler", "sqs", "sns", "awslambda", "cognitoidp")),
+              ("apigateway", "apigatewayv2", "events", "scheduler", "sqs", "sns", "awslambda", "cognitoidp",
+               "dynamodb", "dynamodbstreams")),   # DynamoDB: stream records trimmed after 24 hours
     Extension("fargate", "serverless_lab.fargate",
               {"fargate_timings": "dict of FargateTimings fields (lifecycle durations, lab-clock seconds)"},
               ("ecs",)),

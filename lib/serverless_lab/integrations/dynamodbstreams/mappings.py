@@ -62,10 +62,13 @@ from typing import TYPE_CHECKING, Any
 from ...cloud.patching import Patcher
 from ..eventbridge.patterns import matches
 from ..invoke import invoke_lambda
+from .retention import RETENTION_S, check_not_trimmed, trim
 from .seams import (
     BATCH_WRITE,
     DELETE_ITEM,
     EXECUTE_STATEMENT,
+    GET_RECORDS,
+    GET_SHARD_ITERATOR,
     MAPPING_INIT,
     PUT_ITEM,
     SHARD_ADD,
@@ -79,7 +82,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETENTION_S = 24 * 3600        # DynamoDB Streams keeps records 24 hours
 MAX_BATCH = 10_000
 MAX_ROUNDS = 10_000            # one reader run never loops forever (a handler feeding its own table)
 FIRST_RETRY_S, MAX_RETRY_S = 1.0, 30.0
@@ -310,6 +312,28 @@ class StreamMappings:
             original_streams(backend, table, stream_specification)
 
         p.replace(UPDATE_TABLE_STREAMS, update_table_streams)
+        original_iterator, original_records = GET_SHARD_ITERATOR.current(), GET_RECORDS.current()
+
+        def get_shard_iterator(backend: Any, arn: str, shard_id: str, shard_iterator_type: str,
+                               sequence_number: str | None = None) -> Any:
+            with streams._writes:
+                shard = backend._get_table_from_arn(arn).stream_shard
+                if shard is not None:
+                    trim(shard, streams.clock.now())
+                    if shard_iterator_type in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+                        check_not_trimmed(shard, int(sequence_number) if sequence_number else None)
+                return original_iterator(backend, arn, shard_id, shard_iterator_type, sequence_number)
+
+        def get_records(backend: Any, iterator_arn: str, limit: int) -> Any:
+            with streams._writes:
+                iterator = backend.shard_iterators.get(iterator_arn)
+                if iterator is not None:
+                    trim(iterator.stream_shard, streams.clock.now())
+                    check_not_trimmed(iterator.stream_shard, iterator.sequence_number)
+                return original_records(backend, iterator_arn, limit)
+
+        p.replace(GET_SHARD_ITERATOR, get_shard_iterator)
+        p.replace(GET_RECORDS, get_records)
         return self
 
     def _guarded(self, original: Any, one_record: bool = False) -> Any:
@@ -351,6 +375,7 @@ class StreamMappings:
         table = shard.table
         name = "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY")
         with self._writes:
+            trim(shard, self.clock.now())   # a long session keeps one day of records, as AWS does
             seq = shard.starting_sequence_number + len(shard.items)
             record = StreamRecord(table, table.stream_specification["StreamViewType"], name, old, new, seq)
             record.lab_time = self.clock.now()
@@ -410,6 +435,7 @@ class StreamMappings:
             shard = self._shard(reader.account, reader.region, reader.table, reader.label)
             if shard is None:
                 return []
+            trim(shard, self.clock.now())   # a mapping behind the trim point goes on from the oldest kept
             start = max(0, reader.next_seq - shard.starting_sequence_number)
             return shard.items[start:start + limit]
 

@@ -1,5 +1,6 @@
 """How DynamoDB Streams plugs into moto: the stream as a log each mapping reads from its own
-position, one write at a time, and stream settings validated as AWS does (``mappings``).
+position, one write at a time, and stream settings validated as AWS does (``mappings``); records
+trimmed after 24 hours (``retention``).
 """
 
 from __future__ import annotations
@@ -36,3 +37,9 @@ BATCH_WRITE = seam("moto.dynamodb.responses:DynamoHandler.batch_write_item", ext
 UPDATE_TABLE_STREAMS = seam(f"{_DDB}.update_table_streams", extension=_EXT,
                             why="moto refuses to enable a stream again after it was turned off (it keeps the old "
                                 "label); DynamoDB then creates a new stream with a new label and ARN")
+_STREAMS = "moto.dynamodbstreams.models:DynamoDBStreamsBackend"
+_TRIM = ("moto keeps every stream record for ever and fails with an AssertionError on an iterator before "
+         "its first record: DynamoDB Streams trims records older than 24 hours and answers "
+         "TrimmedDataAccessException (serverless_lab.integrations.dynamodbstreams.retention)")
+GET_SHARD_ITERATOR = seam(f"{_STREAMS}.get_shard_iterator", extension=_EXT, why=_TRIM)
+GET_RECORDS = seam(f"{_STREAMS}.get_records", extension=_EXT, why=_TRIM)
