@@ -196,3 +196,28 @@ def test_eventbridge_sqs_target_honours_input_path_input_and_transformer(session
     whole = json.loads(body(whole_url))
     assert whole["detail"] == {"order": "o-7", "total": 12} and whole["source"] == "shop"
     assert whole["detail-type"] == "placed" and whole["account"] == "123456789012"
+
+
+def test_s3_hands_the_function_the_documented_record(recorder, unique):
+    """https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html:
+    the record a function gets through moto's path to ``LambdaFunction.invoke`` has userIdentity,
+    requestParameters, responseElements and the object's sequencer; CompleteMultipartUpload is
+    reported once, as ObjectCreated:CompleteMultipartUpload (full tests: test_s3_notification_records)."""
+    fn, events = recorder
+    s3, lam = boto3.client("s3", region_name=REGION), boto3.client("lambda", region_name=REGION)
+    bucket = unique("uploads")
+    s3.create_bucket(Bucket=bucket)
+    lam.add_permission(FunctionName=fn, StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": fn, "Events": ["s3:ObjectCreated:*"]}]})
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="big.bin", UploadId=upload, PartNumber=1, Body=b"z" * 10)
+    s3.complete_multipart_upload(Bucket=bucket, Key="big.bin", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    [event] = events()
+    [r] = event["Records"]
+    assert r["eventName"] == "ObjectCreated:CompleteMultipartUpload"
+    assert r["userIdentity"]["principalId"] and r["requestParameters"]["sourceIPAddress"]
+    assert set(r["responseElements"]) == {"x-amz-request-id", "x-amz-id-2"}
+    int(r["s3"]["object"]["sequencer"], 16)

@@ -2,7 +2,7 @@
 the SQS and DynamoDB stream event source mappings with AWS's semantics, event pattern validation.
 
 One package per service, as moto lays out its services: ``apigateway/``, ``eventbridge/``,
-``scheduler/``, ``sqs/``, ``dynamodbstreams/``, ``sns/``; each holds what it models and, in ``seams.py``,
+``scheduler/``, ``sqs/``, ``dynamodbstreams/``, ``sns/``, ``s3/``; each holds what it models and, in ``seams.py``,
 how it plugs into moto. ``invoke`` is the one shared part (invoking a function). This module is
 the extension: it starts and stops them together.
 
@@ -39,6 +39,7 @@ from .eventbridge import seams as eventbridge_seams
 from .eventbridge.patterns import matches, target_input
 from .eventbridge.rules import Delivery, EventBridgeIntegration
 from .eventbridge.schedule_expressions import ScheduleExpressionError, parse_schedule
+from .s3.notifications import S3Notifications
 from .scheduler.firing import SchedulerIntegration
 from .sns.notifications import SnsNotifications
 from .sqs.mappings import SqsBatch, SqsMappings
@@ -72,6 +73,7 @@ class IntegrationsHandle:
         self.sqs = SqsMappings(session)
         self.streams = StreamMappings(session)   # DynamoDB Streams → Lambda (dynamodbstreams/)
         self.sns = SnsNotifications(session, self._patches)   # SNS → Lambda, raw delivery (sns/)
+        self.s3 = S3Notifications(session, self._patches)   # S3 notification records (s3/)
         self._rules = Patcher()   # event pattern validation + TestEventPattern (eventbridge/seams)
 
     def start(self) -> IntegrationsHandle:
@@ -84,6 +86,7 @@ class IntegrationsHandle:
         self.sqs.start()
         self.streams.start()
         self.sns.start()
+        self.s3.start()
         eventbridge_seams.install_pattern_checks(self._rules)
         return self
 
