@@ -225,3 +225,26 @@ def test_a_handler_that_raises_is_not_a_failed_delivery(aws, clients, unique):
     aws.clock.advance(3600)
     assert [d.ok for d in aws.extension("integrations").deliveries if d.rule_arn == arn] == [True]
     assert _dead_letters(sqs, dlq_url) == []
+
+
+# -- EventBridge rule targets: RetryPolicy and DeadLetterConfig -----------------------------------
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html: every message carries
+# RULE_ARN, TARGET_ARN, ERROR_CODE (NO_RESOURCE, NO_PERMISSIONS, THROTTLING ...), ERROR_MESSAGE,
+# EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS; a target that no longer exists is not retried.
+def test_rule_target_that_does_not_exist_goes_straight_to_its_dead_letter_queue(aws, clients, unique):
+    _, sqs = clients
+    events = boto3.client("events", region_name=REGION)
+    dlq_url, dlq_arn = _queue(sqs, unique("rule-dlq"))
+    rule = unique("orders")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["shop"]}))["RuleArn"]
+    missing = f"arn:aws:lambda:{REGION}:123456789012:function:{unique('gone')}"
+    events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": missing, "DeadLetterConfig": {"Arn": dlq_arn},
+                                            "RetryPolicy": {"MaximumRetryAttempts": 3}}])
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "Order", "Detail": '{"id": 7}'}])
+    aws.clock.advance(3600)
+    [dead] = _dead_letters(sqs, dlq_url)
+    assert dead["RULE_ARN"] == rule_arn and dead["TARGET_ARN"] == missing
+    assert dead["ERROR_CODE"] == "NO_RESOURCE" and dead["RETRY_ATTEMPTS"] == "0"
+    assert "EXHAUSTED_RETRY_CONDITION" not in dead and dead["ERROR_MESSAGE"]
+    assert json.loads(dead["Body"])["detail"] == {"id": 7}
+    assert len([d for d in aws.extension("integrations").deliveries if d.rule_arn == rule_arn]) == 1

@@ -34,6 +34,12 @@ from ...arn import is_arn
 from ...arn import parse as parse_arn
 from ...cloud.patching import Patcher
 from ..invoke import invoke_lambda
+from ..retry_policy import (
+    DEFAULT_MAX_EVENT_AGE_S,
+    DEFAULT_MAX_RETRY_ATTEMPTS,
+    error_code_and_message,
+    retry_delay,
+)
 from .patterns import target_input
 from .schedule_expressions import ScheduleExpressionError, parse_schedule
 from .seams import DELETE_RULE, PUT_RULE, SEND_TO_TARGETS
@@ -173,27 +179,84 @@ class EventBridgeIntegration:
             # fail (S3 notifications); AWS applies the target's input settings to every event.
             payload = target_input(target, event, rule_arn=rule.arn, rule_name=rule.name,
                                    ingestion_time=ingestion)
-            record = Delivery(rule.arn, target.get("Id", ""), arn, payload, self.clock.now(),
-                              scheduled=scheduled)
-            try:
-                if service == "lambda":
-                    permission = (("events.amazonaws.com", rule.arn)
-                                  if self.session.options.get("enforce_lambda_permissions")
-                                  else None)
-                    invoke_lambda(arn, payload, "schedule" if scheduled else "events",
-                                  account_id=rule.account_id, region=rule.region_name,
-                                  asynchronous=True, permission=permission)
-                elif service == "sqs":
-                    self._send_to_queue(arn, payload, target, rule)
-                else:
-                    self._start_execution(arn, payload, rule)
-            except Exception as exc:  # noqa: BLE001 - one target failing must not stop others
-                record.ok, record.error = False, f"{type(exc).__name__}: {exc}"
-                log.warning("EventBridge rule %s could not deliver to %s: %s", rule.name, arn,
-                            record.error)
-            self.deliveries.append(record)
+            self._attempt(rule, target, event, payload, scheduled, 0, self.clock.now())
         if others and original_send is not None:
             self._moto_delivery(rule, others, moto_event, original_send, transform_input)
+
+    def _attempt(self, rule: Any, target: dict[str, Any], event: dict[str, Any], payload: str,
+                 scheduled: bool, retries: int, attempt_at: float) -> None:
+        """One call to one target; a failure goes to ``_failed`` (retry or dead-letter queue)."""
+        arn = target.get("Arn", "")
+        record = Delivery(rule.arn, target.get("Id", ""), arn, payload, self.clock.now(),
+                          scheduled=scheduled)
+        try:
+            service = _service(arn)
+            if service == "lambda":
+                permission = (("events.amazonaws.com", rule.arn)
+                              if self.session.options.get("enforce_lambda_permissions")
+                              else None)
+                invoke_lambda(arn, payload, "schedule" if scheduled else "events",
+                              account_id=rule.account_id, region=rule.region_name,
+                              asynchronous=True, permission=permission)
+            elif service == "sqs":
+                self._send_to_queue(arn, payload, target, rule)
+            else:
+                self._start_execution(arn, payload, rule)
+        except Exception as exc:  # noqa: BLE001 - one target failing must not stop others
+            record.ok, record.error = False, f"{type(exc).__name__}: {exc}"
+            log.warning("EventBridge rule %s could not deliver to %s: %s", rule.name, arn,
+                        record.error)
+            self.deliveries.append(record)
+            self._failed(rule, target, event, payload, scheduled, retries, attempt_at, exc)
+            return
+        self.deliveries.append(record)
+
+    def _failed(self, rule: Any, target: dict[str, Any], event: dict[str, Any], payload: str,
+                scheduled: bool, retries: int, attempt_at: float, exc: Exception) -> None:
+        """AWS (EventBridge User Guide, "Using dead-letter queues to process undelivered events",
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html): a missing
+        permission or a target that no longer exists is not retried and goes straight to the
+        target's dead-letter queue; other failures are retried as the target's ``RetryPolicy``
+        allows (by default 24 hours and 185 times), then dead-lettered. Without a
+        ``DeadLetterConfig`` the event is dropped. The lab's backoff: ``retry_delay``."""
+        code, message = error_code_and_message(exc)
+        error_code = dlq_error_code(exc, code)
+        condition: str | None = None
+        if error_code not in ("NO_RESOURCE", "NO_PERMISSIONS"):
+            policy = target.get("RetryPolicy") or {}
+            max_retries = int(policy.get("MaximumRetryAttempts", DEFAULT_MAX_RETRY_ATTEMPTS))
+            max_age = int(policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
+            retry_at = attempt_at + retry_delay(retries)
+            first = attempt_at - sum(retry_delay(n) for n in range(retries))
+            if retries >= max_retries:
+                condition = "MaximumRetryAttempts"
+            elif retry_at - first > max_age:
+                condition = "MaximumEventAgeInSeconds"
+            else:
+                with self._lock:
+                    if self._stopped:
+                        return
+                    self.clock.call_at(retry_at, lambda: self._attempt(
+                        rule, target, event, payload, scheduled, retries + 1, retry_at))
+                return
+        dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if not dlq:
+            return
+        attributes = {"RULE_ARN": rule.arn, "TARGET_ARN": target.get("Arn", ""), "ERROR_CODE": error_code,
+                      "ERROR_MESSAGE": f"{code}: {message}", "RETRY_ATTEMPTS": str(retries)}
+        if condition:
+            attributes["EXHAUSTED_RETRY_CONDITION"] = condition
+        try:
+            from moto.sqs.models import sqs_backends
+
+            ref = parse_arn(dlq)
+            sqs_backends[ref.account or rule.account_id][ref.region or rule.region_name].send_message(
+                queue_name=ref.name, message_body=json.dumps(event),
+                message_attributes={k: {"DataType": "String", "StringValue": v}
+                                    for k, v in attributes.items()})
+        except Exception as dlq_exc:  # noqa: BLE001 - AWS counts InvocationsFailedToBeSentToDLQ
+            log.warning("EventBridge rule %s could not send the event to its dead-letter queue %s: %s",
+                        rule.name, dlq, dlq_exc)
 
     @staticmethod
     def _moto_delivery(rule: Any, targets: list[dict[str, Any]], moto_event: dict[str, Any],
@@ -309,3 +372,19 @@ class EventBridgeIntegration:
         """Armed schedule rules → next firing time (lab-clock seconds since the epoch)."""
         with self._lock:
             return {f"{k[2]}/{k[3]}": t.when for k, (_, t) in self._schedules.items()}
+
+
+_NO_RESOURCE = {"ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue",
+                "QueueDoesNotExist", "StateMachineDoesNotExist"}
+
+
+def dlq_error_code(exc: Exception, code: str) -> str:
+    """EventBridge's ERROR_CODE for a failed target call (codes listed in the EventBridge User
+    Guide's dead-letter queue page): NO_RESOURCE, NO_PERMISSIONS, THROTTLING, else UNKNOWN."""
+    if type(exc).__name__ == "PermissionDenied":
+        return "NO_PERMISSIONS"
+    if code in _NO_RESOURCE:
+        return "NO_RESOURCE"
+    if code in ("TooManyRequestsException", "ThrottlingException"):
+        return "THROTTLING"
+    return "UNKNOWN"

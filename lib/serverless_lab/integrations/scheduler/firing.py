@@ -35,6 +35,12 @@ from ...cloud.patching import Patcher
 from ..eventbridge.rules import Delivery
 from ..eventbridge.schedule_expressions import ScheduleExpressionError, parse_schedule
 from ..invoke import invoke_lambda
+from ..retry_policy import (
+    DEFAULT_MAX_EVENT_AGE_S,
+    DEFAULT_MAX_RETRY_ATTEMPTS,
+    error_code_and_message,
+    retry_delay,
+)
 from .seams import SCHEDULE_SEAMS
 
 if TYPE_CHECKING:
@@ -249,26 +255,6 @@ class SchedulerIntegration:
         except Exception as dlq_exc:  # noqa: BLE001 - reported, as AWS reports a failed DLQ delivery
             log.warning("schedule %s could not send its dead-letter event to %s: %s",
                         schedule.name, dlq, dlq_exc)
-
-
-# Without a RetryPolicy, Scheduler retries for 24 hours and up to 185 times (Scheduler User Guide,
-# "Configuring a retry policy"); the ranges: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
-DEFAULT_MAX_RETRY_ATTEMPTS = 185
-DEFAULT_MAX_EVENT_AGE_S = 86400
-
-
-def retry_delay(retries: int) -> float:
-    """Seconds before the next attempt. AWS retries "with exponential backoff" without publishing
-    the intervals; the lab doubles from 1 second, capped at 5 minutes, so a lab can count attempts."""
-    return float(min(2 ** retries, 300))
-
-
-def error_code_and_message(exc: Exception) -> tuple[str, str]:
-    """The target service's error code and message, as Scheduler puts them in ERROR_CODE and
-    ERROR_MESSAGE (moto's service errors carry ``error_type`` and ``message``)."""
-    code = getattr(exc, "error_type", None) or type(exc).__name__
-    message = getattr(exc, "message", None) or str(exc)
-    return str(code), str(message)
 
 
 def _invoke_target(target: dict[str, Any], payload: str, account: str, region: str) -> None:
