@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from . import sizes, taskclock
+from .capacity_providers import check_strategy, is_fargate_strategy, place_on_providers
 from .process import CannotStartContainer, deliver_stop_signal, exit_code, resolve_argv, signal_group, spawn
 
 if TYPE_CHECKING:
@@ -233,7 +234,6 @@ class FargateEngine:
         def run_task(backend: Any, cluster_str: str, task_definition_str: str, count: int,
                      overrides: dict[str, Any] | None, started_by: str, tags: Any, launch_type: str | None,
                      networking_configuration: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
-            from .services import is_fargate_strategy, place_on_providers
             from .validation import check_count, check_network, check_supports_fargate
 
             strategy = kwargs.get("capacity_provider_strategy") or (args[2] if len(args) > 2 else None)
@@ -246,8 +246,6 @@ class FargateEngine:
             check_count(count)
             backend._get_cluster(cluster_str)
             if strategy:
-                from .services import check_strategy
-
                 check_strategy(backend, cluster_str, strategy)
             definition = backend.describe_task_definition(task_definition_str)
             check_supports_fargate(definition)

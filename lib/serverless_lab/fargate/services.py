@@ -49,6 +49,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
+from .capacity_providers import check_strategy, is_fargate_strategy, place_on_providers
+from .validation import _invalid
 
 if TYPE_CHECKING:
     from .engine import FargateEngine, TaskRun
@@ -73,7 +75,6 @@ LIST_TASKS = seam("moto.ecs.models:EC2ContainerServiceBackend.list_tasks", exten
                   why="moto ignores ListTasks(serviceName=...) and lists stopped tasks by default; the course filters on "
                       "the service's group and, as AWS does, on desiredStatus RUNNING unless asked otherwise")
 
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 REPLACE_DELAY_S = 0.0      # lab seconds between a task stopping and the scheduler reacting
 MAX_EVENTS = 100
 SPOT_REASON = "Your Spot Task was interrupted."
@@ -104,32 +105,6 @@ class ServiceState:
         return f"{self.service.cluster_name}:{self.service.name}"
 
 
-def _invalid(message: str) -> Exception:
-    from moto.ecs.exceptions import InvalidParameterException
-
-    return InvalidParameterException(message)
-
-
-def is_fargate_strategy(strategy: list[dict[str, Any]]) -> bool:
-    """A strategy of Fargate capacity providers (a strategy cannot mix them with Auto Scaling groups)."""
-    return bool(strategy) and all(s.get("capacityProvider") in FARGATE_PROVIDERS for s in strategy)
-
-
-def check_strategy(backend: Any, cluster: str, strategy: list[dict[str, Any]]) -> None:
-    """AWS: "A capacity provider must be associated with the cluster to be used in a capacity provider
-    strategy" (CreateService / RunTask capacityProviderStrategy, Amazon ECS API Reference), with
-    CreateCluster(capacityProviders=...) or PutClusterCapacityProviders."""
-    cluster_obj = backend._get_cluster(cluster)
-    associated = set(cluster_obj.capacity_providers or [])
-    missing = [s.get("capacityProvider") for s in strategy if s.get("capacityProvider") not in associated]
-    if missing:
-        raise _invalid(
-            "The specified capacity provider strategy cannot contain a capacity provider that is not associated "
-            f"with the cluster. → Associate {', '.join(map(str, missing))} with cluster {cluster_obj.name!r} first: "
-            f"ecs.put_cluster_capacity_providers(cluster={cluster_obj.name!r}, capacityProviders=['FARGATE', "
-            "'FARGATE_SPOT'], defaultCapacityProviderStrategy=[]) (or create_cluster(..., capacityProviders=[...])).")
-
-
 def check_not_a_duplicate(backend: Any, cluster: str, name: str) -> None:
     """CreateService refuses the name of a service that is still ACTIVE or DRAINING in the cluster
     (AWS answers InvalidParameterException "Creation of service was not idempotent."); an INACTIVE
@@ -143,32 +118,6 @@ def check_not_a_duplicate(backend: Any, cluster: str, name: str) -> None:
         raise _invalid(f"Creation of service was not idempotent. → Service {name!r} is {old.status} in cluster "
                        f"{cluster_name!r}: change it with update_service, or delete it (scale to 0, delete_service) "
                        "and wait until it is INACTIVE (waiter 'services_inactive') before creating it again.")
-
-
-def place_on_providers(strategy: list[dict[str, Any]], have: dict[str, int], count: int) -> list[str]:
-    """The capacity provider of each of ``count`` new tasks, given the tasks each provider already runs.
-
-    Amazon ECS Developer Guide, "Capacity provider strategies": the ``base`` tasks (one provider may
-    have one) run on that provider first; the rest are split by ``weight`` ("if you have a strategy
-    that contains two capacity providers and both have a weight of 1, then when the base is
-    satisfied, the tasks will be split evenly"; weight 0 takes none once the base is met).
-    """
-    have = dict(have)
-    out: list[str] = []
-    for _ in range(count):
-        pick = next((str(s["capacityProvider"]) for s in strategy
-                     if have.get(str(s["capacityProvider"]), 0) < int(s.get("base", 0) or 0)), None)
-        if pick is None:
-            weighted = [s for s in strategy if int(s.get("weight", 0) or 0) > 0] or strategy[:1]
-
-            def load(s: dict[str, Any]) -> float:
-                name = str(s["capacityProvider"])
-                beyond = have.get(name, 0) - int(s.get("base", 0) or 0)
-                return (beyond + 1) / max(int(s.get("weight", 0) or 0), 1)
-            pick = str(min(weighted, key=load)["capacityProvider"])
-        have[pick] = have.get(pick, 0) + 1
-        out.append(pick)
-    return out
 
 
 class ServiceScheduler:
