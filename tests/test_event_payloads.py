@@ -112,6 +112,34 @@ def test_sns_raw_delivery_of_a_binary_attribute_reaches_sqs_as_bytes(session, un
     assert msg["MessageAttributes"] == {"blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"}}
 
 
+@pytest.mark.parametrize("version", [None, "2"])
+def test_sns_envelope_to_sqs_is_signed_as_aws_signs_it(session, unique, version):
+    """https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html: SignatureVersion 1
+    (SHA1withRSA) by default, 2 (SHA256withRSA) when the topic's SignatureVersion attribute is 2, over the
+    string to sign (Message, MessageId, Subject if present, Timestamp, TopicArn, Type); the certificate at
+    SigningCertURL verifies it."""
+    import requests
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name=unique("signed"))["TopicArn"]
+    if version:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue=version)
+    url, arn = _queue(sqs, unique("envelope"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="hello", Subject="greeting")
+    [msg] = sqs.receive_message(QueueUrl=url)["Messages"]
+    body = json.loads(msg["Body"])
+    assert body["SignatureVersion"] == (version or "1")
+    signed = "".join(f"{k}\n{body[k]}\n" for k in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"))
+    cert = x509.load_pem_x509_certificate(requests.get(body["SigningCertURL"], timeout=30).content)
+    algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
+    cert.public_key().verify(base64.b64decode(body["Signature"]), signed.encode(), padding.PKCS1v15(), algorithm)
+
+
 def test_sqs_record_carries_message_attributes_and_their_md5(recorder, unique):
     """https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (example standard queue message
     event): messageAttributes {stringValue | binaryValue (base64), stringListValues,

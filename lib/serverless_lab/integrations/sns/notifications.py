@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ... import sample_events
 from ...cloud.patching import Patcher
 from ..invoke import invoke_lambda
-from .seams import SUBSCRIPTION_PUBLISH
+from .seams import SUBSCRIPTION_POST_DATA, SUBSCRIPTION_PUBLISH
 
 if TYPE_CHECKING:
     from ...cloud.session import MockSession
@@ -35,6 +35,22 @@ def string_to_sign(fields: dict[str, Any]) -> str:
     """AWS's string to sign for a Notification: each present field as ``name\\nvalue\\n``."""
     names = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
     return "".join(f"{name}\n{fields[name]}\n" for name in names if fields.get(name) is not None)
+
+
+def signed_envelope(subscription: Any, post_data: dict[str, Any]) -> dict[str, Any]:
+    """The notification envelope signed as AWS signs it: SignatureVersion "1" (SHA1withRSA) by default, "2"
+    (SHA256withRSA) when the topic's ``SignatureVersion`` attribute is 2, over AWS's string to sign
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html). The key is the one whose
+    certificate ``SigningCertURL`` serves, so a real verifier accepts the signature."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    topic = subscription.topic   # moto stores topic attributes snake_cased (SetTopicAttributes)
+    version = "2" if str(getattr(topic, "signature_version", getattr(topic, "SignatureVersion", "1"))) == "2" else "1"
+    algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()  # noqa: S303 - AWS's version 1
+    signature = subscription.private_key().sign(string_to_sign(post_data).encode("utf-8"),
+                                                padding.PKCS1v15(), algorithm)
+    return {**post_data, "SignatureVersion": version, "Signature": base64.b64encode(signature).decode("ascii")}
 
 
 def lambda_event(subscription: Any, message: str, message_id: str, subject: str | None,
@@ -113,4 +129,12 @@ class SnsNotifications:
             original(subscription, message, message_id, subject, message_attributes, *args, **kwargs)
 
         self.patches.replace(SUBSCRIPTION_PUBLISH, publish)
+        original_post_data = SUBSCRIPTION_POST_DATA.current()
+
+        def get_post_data(subscription: Any, message: str, message_id: str, subject: str | None,
+                          message_attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+            return signed_envelope(subscription, original_post_data(subscription, message, message_id, subject,
+                                                                    message_attributes))
+
+        self.patches.replace(SUBSCRIPTION_POST_DATA, get_post_data)
         return self
