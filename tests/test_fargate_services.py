@@ -87,12 +87,19 @@ def test_a_crashed_task_is_replaced(aws):
 
 
 def test_a_task_that_exits_is_replaced_too(aws):
+    """A service task whose command ends (exit 0) is replaced like a crashed one: the scheduler keeps
+    desiredCount tasks. Such a service never becomes steady (each replacement exits too), so the test
+    waits for the replacement to be started, not for a steady state it might only pass through."""
     ecs, cluster, name = _service(aws, desired=1, code="print('one job and out')")
     first = service_tasks(cluster, name)[0]
     wait_for_task(cluster, first)
-    svc = wait_for_service(cluster, name)
-    assert svc["runningCount"] + svc["pendingCount"] >= 1
-    assert service_tasks(cluster, name) != [first]
+    deadline = time.monotonic() + 60
+    while not (replacements := [t for t in service_tasks(cluster, name, include_stopped=True) if t != first]):
+        assert time.monotonic() < deadline, "no replacement was started for a task that exited"
+        time.sleep(0.05)
+    described = ecs.describe_tasks(cluster=cluster, tasks=replacements[:1])["tasks"][0]
+    assert described["group"] == f"service:{name}"
+    assert ecs.describe_services(cluster=cluster, services=[name])["services"][0]["desiredCount"] == 1
 
 
 def test_stop_task_on_a_service_task_gets_a_replacement(aws):
