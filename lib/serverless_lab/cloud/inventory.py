@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from pathlib import Path
 
+from .. import doc_sections
 from . import extensions, patching
 
 BEGIN, END = "<!-- seams:begin (generated: python -m serverless_lab.cloud.inventory --write docs/architecture.md) -->", \
@@ -47,17 +47,11 @@ def markdown() -> str:
 
 def section(text: str) -> str | None:
     """The generated part of a document, or None if it has no markers."""
-    if BEGIN not in text or END not in text:
-        return None
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+    return doc_sections.section(text, BEGIN, END)
 
 
 def write(path: str) -> None:
-    doc = Path(path)
-    text = doc.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    doc.write_text(f"{head}{BEGIN}\n{markdown()}\n{END}{tail}", encoding="utf-8")
+    doc_sections.write(path, BEGIN, END, markdown())
 
 
 if __name__ == "__main__":
