@@ -197,7 +197,6 @@ def test_rest_response_mapping_headers_and_multi_value_headers(handlers, unique)
 
 @pytest.mark.parametrize("bad", [
     "just a string",
-    {"body": "no status code"},
     {"statusCode": 200, "body": {"not": "a string"}},
     {"statusCode": 200, "body": "x", "extra": "key"},
     {"statusCode": "teapot", "body": "x"},

@@ -164,6 +164,24 @@ def test_rest_proxy_answer_with_an_extra_key_is_malformed(world, handlers, uniqu
     assert _local_get(local) == (502, {"message": "Internal server error"})
 
 
+def test_rest_proxy_answer_without_status_code_is_a_200(world, handlers, unique):  # noqa: F811
+    """Every key of the proxy answer is optional: AWS answers ``{"headers": {...}}`` (no statusCode)
+    with 200, as LocalStack's test recorded against AWS shows
+    (https://github.com/localstack/localstack, tests/aws/services/apigateway/test_apigateway_lambda.py,
+    test_aws_proxy_response_payload_format_validation, "invoke-api-only-headers"); so ``{}`` is a
+    200 with an empty body, while an extra key stays a 502 (test above)."""
+    empty = handlers.add(unique("empty"), lambda e: {})
+    only_headers = handlers.add(unique("hdrs"), lambda e: {"headers": {"test-header": "value"}})
+    for fn, header in ((empty, None), (only_headers, "value")):
+        api = rest_api(fn, ["/x"])
+        r = requests.get(f"{execute_api(api)}/x")
+        assert (r.status_code, r.content) == (200, b"")
+        assert r.headers.get("test-header") == header
+        local = world.extension("integrations").url_for(api, "prod") + "/x"
+        with urllib.request.urlopen(local, timeout=30) as resp:
+            assert (resp.status, resp.read()) == (200, b"")
+
+
 def test_lambda_proxy_with_get_integration_method_fails(world, handlers, unique, caplog):  # noqa: F811
     """"For Lambda integrations, you must use the HTTP method of POST for the integration
     request" (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html);

@@ -766,7 +766,9 @@ def map_v1_response(payload: bytes, request: GatewayRequest | None = None,
     """A payload-1.0 proxy response → HTTP response, or None when AWS would call it malformed.
 
     AWS accepts exactly statusCode, headers, multiValueHeaders, body (a string) and
-    isBase64Encoded; a key in both header maps takes the multiValueHeaders values. A REST API
+    isBase64Encoded, each optional: a missing statusCode is 200 and a missing body is empty, so
+    ``{}`` is a 200 with no body, while any other key is malformed (502). A key in both header
+    maps takes the multiValueHeaders values. A REST API
     (``binary_media_types`` given) decodes a base64 body only when the request's Accept header
     matches one of the API's binary media types, as AWS does; otherwise the base64 text is sent.
     """
@@ -776,7 +778,7 @@ def map_v1_response(payload: bytes, request: GatewayRequest | None = None,
         return None
     if not isinstance(obj, dict) or not set(obj) <= _V1_KEYS:
         return None
-    status = _status(obj.get("statusCode"))
+    status = 200 if obj.get("statusCode") is None else _status(obj["statusCode"])
     is_b64 = _b64_flag(obj.get("isBase64Encoded"))
     body = obj.get("body")
     if status is None or is_b64 is None or not (body is None or isinstance(body, str)):
@@ -835,7 +837,7 @@ def map_v2_response(payload: bytes) -> GatewayResponse | None:
         else:
             body = payload if payload.strip() else b""
         return GatewayResponse(200, [("Content-Type", "application/json")], body)
-    status = _status(obj.get("statusCode"))
+    status = 200 if obj.get("statusCode") is None else _status(obj["statusCode"])
     is_b64 = _b64_flag(obj.get("isBase64Encoded"))
     body = obj.get("body")
     headers_in = obj.get("headers") or {}
