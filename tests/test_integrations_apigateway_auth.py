@@ -280,7 +280,7 @@ def test_stage_throttle_rest_and_http(handlers, unique):  # noqa: F811
     assert [requests.get(url).status_code for _ in range(3)] == [200, 429, 429]
     h = http_api(fn, ["GET /t", "GET /u"], stage="live")
     gw = boto3.client("apigatewayv2", region_name=REGION)
-    gw.create_stage(ApiId=h, StageName="slow",
+    gw.create_stage(ApiId=h, StageName="slow", AutoDeploy=True,
                     DefaultRouteSettings={"ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0.001},
                     RouteSettings={"GET /u": {"ThrottlingBurstLimit": 1,
                                               "ThrottlingRateLimit": 0.001}})

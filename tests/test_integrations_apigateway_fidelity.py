@@ -242,3 +242,38 @@ def test_regional_api_event_has_no_cloudfront_headers(world, handlers, unique): 
     h = handlers.calls[-1].event["headers"]
     assert not [k for k in h if k.startswith("CloudFront-") or k in ("Via", "X-Amz-Cf-Id")]
     assert h["X-Forwarded-Proto"] == "https" and h["X-Amzn-Trace-Id"].startswith("Root=1-")
+
+
+def test_http_api_stage_without_auto_deploy_serves_its_deployment(world, handlers, unique):  # noqa: F811
+    """"A deployment is a snapshot of your API configuration ... You must deploy an API for changes
+    to take effect. If you enable automatic deployments, changes to an API are automatically
+    released for you" (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html).
+    A stage without AutoDeploy answers 404 until CreateDeployment; a route added later reaches it
+    only with the next deployment, while an auto-deploying stage serves it at once."""
+    fn = handlers.add(unique("v2dep"), lambda e: {"statusCode": 200, "body": e["rawPath"]})
+    gw = boto3.client("apigatewayv2", region_name=REGION)
+    api = gw.create_api(Name=unique("http"), ProtocolType="HTTP")["ApiId"]
+    integ = gw.create_integration(ApiId=api, IntegrationType="AWS_PROXY", IntegrationUri=fn,
+                                  PayloadFormatVersion="2.0")["IntegrationId"]
+    gw.create_route(ApiId=api, RouteKey="GET /a", Target=f"integrations/{integ}")
+    gw.create_stage(ApiId=api, StageName="prod")
+    gw.create_stage(ApiId=api, StageName="auto", AutoDeploy=True)
+    base = f"https://{api}.execute-api.{REGION}.amazonaws.com"
+    local = world.extension("integrations").url_for(api, "prod")
+    assert requests.get(f"{base}/prod/a").status_code == 404          # never deployed
+    assert _local_get(f"{local}/a") == (404, {"message": "Not Found"})
+    made = gw.create_deployment(ApiId=api, StageName="prod", Description="first")
+    assert made["DeploymentStatus"] == "DEPLOYED" and made["AutoDeployed"] is False
+    assert gw.get_deployment(ApiId=api, DeploymentId=made["DeploymentId"])["Description"] == "first"
+    assert [d["DeploymentId"] for d in gw.get_deployments(ApiId=api)["Items"]] == [made["DeploymentId"]]
+    assert (requests.get(f"{base}/prod/a").status_code, handlers.calls[-1].event["routeKey"]) == (200, "GET /a")
+    gw.create_route(ApiId=api, RouteKey="GET /b", Target=f"integrations/{integ}")
+    assert requests.get(f"{base}/prod/b").status_code == 404          # not in prod's deployment
+    assert requests.get(f"{base}/auto/b").status_code == 200          # auto-deploy releases it
+    again = gw.create_deployment(ApiId=api, StageName="prod")
+    assert requests.get(f"{base}/prod/b").status_code == 200
+    gw.delete_deployment(ApiId=api, DeploymentId=made["DeploymentId"])
+    with pytest.raises(ClientError) as err:
+        gw.get_deployment(ApiId=api, DeploymentId=made["DeploymentId"])
+    assert err.value.response["Error"]["Code"] == "NotFoundException"
+    assert again["DeploymentId"] != made["DeploymentId"]

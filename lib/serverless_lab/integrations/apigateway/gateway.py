@@ -31,7 +31,7 @@ from urllib.parse import unquote
 
 from ... import sample_events
 from ..invoke import invoke_lambda, lambda_arn_from_uri
-from . import access_logs, aws_integrations, service_integrations
+from . import access_logs, aws_integrations, http_deployments, service_integrations
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
 from .deployments import deployed, path_of
@@ -464,6 +464,9 @@ class ApiGateway:
         else:
             return not_found
         stage = api.stages[stage_name]
+        api = http_deployments.served(api, stage)   # an auto-deploying stage serves the live API
+        if api is None:                              # a stage never deployed serves nothing
+            return not_found
         cors = api.cors_configuration or None
         if cors and request.method.upper() == "OPTIONS" and request.header("origin") \
                 and request.header("access-control-request-method"):

@@ -16,6 +16,9 @@ that the proxy integration depends on.
   keyword (``identiy_...``), so the authorizer never has it; AWS keeps it;
 - ``CreateDeployment``: moto keeps only the live API; a stage serves the deployment it was given
   (``deployments.py`` keeps what each deployment captured).
+- HTTP API deployments (``CreateDeployment``, ``GetDeployment(s)``, ``DeleteDeployment``): moto 5.2
+  has neither the routes nor the operations; a stage without auto-deploy serves its deployment
+  (``http_deployments.py``).
 - ``apigatewayv2.create_integration`` of an HTTP API's Lambda proxy without
   ``PayloadFormatVersion``: AWS requires it when the integration is made through an SDK, the CLI
   or CloudFormation (only the console picks the latest); moto stores none.
@@ -54,6 +57,15 @@ CREATE_DEPLOYMENT = seam(
 CREATE_INTEGRATION_V2 = seam(
     "moto.apigatewayv2.responses:ApiGatewayV2Response.create_integration", extension="integrations",
     why="AWS requires PayloadFormatVersion on an HTTP API's Lambda proxy integration made through the API")
+V2_ROUTES = seam(
+    "moto.apigatewayv2.urls:url_paths", extension="integrations", item=True,
+    why="moto 5.2 routes no HTTP API deployments; a stage without auto-deploy serves its deployment")
+V2_DEPLOYMENT_OPERATIONS = tuple(
+    seam(f"moto.apigatewayv2.responses:ApiGatewayV2Response.{name}", extension="integrations", create=True,
+         why="moto 5.2 has no HTTP API deployments; a stage without auto-deploy serves its deployment")
+    for name in ("create_deployment", "get_deployment", "get_deployments", "delete_deployment"))
+_V2_DEPLOYMENT_PATHS = (r"{0}/v2/apis/(?P<api_id>[^/]+)/deployments$",
+                        r"{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$")
 _STAGE_FIELDS = {"accessLogSettings": "access_log_settings", "autoDeploy": "auto_deploy",
                  "clientCertificateId": "client_certificate_id", "defaultRouteSettings": "default_route_settings",
                  "description": "description", "stageVariables": "stage_variables"}
@@ -75,6 +87,13 @@ def install(patches: Patcher) -> None:
                       lambda _m: patches.replace(INTEGRATION_MOCKS, update_integration_mocks))
     patches.on_import("moto.apigateway.responses", lambda _m: _install_v1(patches))
     patches.on_import("moto.apigatewayv2.responses", lambda _m: _install_v2(patches))
+    patches.on_import("moto.apigatewayv2.urls", lambda _m: _install_v2_routes(patches))
+
+
+def _install_v2_routes(patches: Patcher) -> None:
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+    patches.replace(V2_ROUTES, {path: ApiGatewayV2Response.dispatch for path in _V2_DEPLOYMENT_PATHS})
 
 
 def _install_v1(patches: Patcher) -> None:
@@ -124,6 +143,8 @@ def _install_v1(patches: Patcher) -> None:
 
 def _install_v2(patches: Patcher) -> None:
     from moto.apigatewayv2.exceptions import BadRequestException
+
+    from . import http_deployments
 
     original_create_api = CREATE_API_V2.current()
     original_integration = CREATE_INTEGRATION_V2.current()
@@ -177,6 +198,44 @@ def _install_v2(patches: Patcher) -> None:
             out["deploymentId"] = stage.config["deploymentId"]
         return 200, {}, json.dumps(out)
 
+    def create_deployment(self: Any) -> Any:
+        api_id = self.path.split("/")[-2]
+        api = self.apigatewayv2_backend.get_api(api_id)   # NotFoundException
+        params = json.loads(self.body or "{}")
+        stage = None
+        if params.get("stageName"):
+            stage = self.apigatewayv2_backend.get_stage(api_id, params["stageName"])  # NotFoundException
+        made = http_deployments.create(api, stage, params.get("description"))
+        return 201, {}, json.dumps(made.to_json())
+
+    def _deployment(self: Any) -> Any:
+        from moto.apigatewayv2.exceptions import APIGatewayV2Error
+
+        parts = self.path.split("/")
+        api = self.apigatewayv2_backend.get_api(parts[-3])
+        found = http_deployments.get(api, parts[-1])
+        if found is None:
+            missing = APIGatewayV2Error("NotFoundException",
+                                        f"Invalid Deployment identifier specified {parts[-1]}")
+            missing.code = 404
+            raise missing
+        return api, found
+
+    def get_deployment(self: Any) -> Any:
+        return 200, {}, json.dumps(_deployment(self)[1].to_json())
+
+    def get_deployments(self: Any) -> Any:
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+        return 200, {}, json.dumps({"items": [d.to_json() for d in http_deployments.listed(api)]})
+
+    def delete_deployment(self: Any) -> Any:
+        api, found = _deployment(self)
+        http_deployments.delete(api, found.id)
+        return 204, {}, ""
+
+    for declared, fn in zip(V2_DEPLOYMENT_OPERATIONS, (create_deployment, get_deployment, get_deployments,
+                                                      delete_deployment)):
+        patches.replace(declared, fn)
     patches.replace(CREATE_API_V2, create_api)
     patches.replace(CREATE_INTEGRATION_V2, create_integration)
     patches.replace(UPDATE_STAGE_V2, update_stage)
