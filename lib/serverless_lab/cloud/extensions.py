@@ -93,6 +93,7 @@ for _ext in (
               {"s3_notifications": "sync (default) | async: how S3 invokes Lambda"},
               ("cloudformation",)),
     Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
+    Extension("alarms", "serverless_lab.alarms", {}, ("cloudwatch",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first
     Extension("iam", "serverless_lab.iam_policies", {}, ()),
 ):

@@ -281,20 +281,20 @@ class LambdaRuntime:
                          attempt=attempt)
         if reason is not None:
             rec.outcome, rec.error_type = "throttled", "TooManyRequestsException"
-            self._record(fn, rec, concurrent_fn, concurrent_all)
+            self._record(fn, rec, concurrent_fn, concurrent_all, invoked_arn)
             return InvokeResult(b"", throttled=reason, executed_version=version, record=rec)
         holder: list[Environment] = [env] if env is not None else []
         try:
             result = self._run(fn, key, holder, payload, rid, rec, invocation_type,
                                invoked_arn or fn.function_arn, client_context)
-            self._record(fn, rec, concurrent_fn, concurrent_all)
+            self._record(fn, rec, concurrent_fn, concurrent_all, invoked_arn)
             return result
         except Exception as exc:  # noqa: BLE001 - a failure of the local service, not of the handler
             for held in holder:
                 with self._lock:
                     self._discard_locked(held)
             rec.outcome, rec.error_type = "crash", "Runtime.Unknown"
-            self._record(fn, rec, concurrent_fn, concurrent_all)
+            self._record(fn, rec, concurrent_fn, concurrent_all, invoked_arn)
             body = function_error("Runtime.Unknown", f"The local Lambda service could not run {name}: {exc}. "
                                   "Check the deployment package (a valid .zip with the handler module at "
                                   "its root) and the function configuration.")
@@ -309,10 +309,15 @@ class LambdaRuntime:
                 self._inflight[slot] -= 1
                 self._idle_cond.notify_all()
 
-    def _record(self, fn, rec: Invocation, concurrent_fn: int, concurrent_all: int) -> None:
-        """The one place an invocation is recorded: the trace, then CloudWatch metrics."""
+    def _record(self, fn, rec: Invocation, concurrent_fn: int, concurrent_all: int,
+                invoked_arn: str | None = None) -> None:
+        """The one place an invocation is recorded: the trace, then CloudWatch metrics (stamped
+        with the lab clock's time, which alarms are evaluated on)."""
         self.trace.add(rec)
-        metrics.emit(fn.account_id, fn.region, rec, concurrent_fn, concurrent_all)
+        parts = (invoked_arn or "").split(":")
+        qualifier = parts[7] if len(parts) > 7 else None
+        metrics.emit(fn.account_id, fn.region, rec, concurrent_fn, concurrent_all,
+                     qualifier=qualifier, when=self.clock.now())
 
     def _run(self, fn, key, holder, payload, rid, rec: Invocation, invocation_type, arn,
              client_context) -> InvokeResult:
