@@ -271,21 +271,22 @@ def test_deleting_the_stack_removes_subscriptions_schedules_and_aliases(world, u
         boto3.client("lambda").get_function(FunctionName=out["FunctionName"])
 
 
-def test_gradual_deployment_preference_fails_the_change_set_by_name(world, unique):
+def test_a_custom_deployment_configuration_fails_the_change_set_by_name(world, unique):
     """A template CloudFormation cannot transform gives a FAILED change set with its StatusReason
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeChangeSet.html), and
     ExecuteChangeSet refuses it with InvalidChangeSetStatus
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html)."""
     cfn = boto3.client("cloudformation")
     name = unique("canary")
-    body = events_template().replace("Type: AllAtOnce", "Type: Canary10Percent5Minutes")
+    body = events_template().replace("Type: AllAtOnce", "Type: CompanyCanary25Percent")
     cs = cfn.create_change_set(StackName=name, ChangeSetName="first", ChangeSetType="CREATE",
                                TemplateBody=body, Capabilities=CAPS)
     described = cfn.describe_change_set(ChangeSetName=cs["Id"])
     assert described["Status"] == "FAILED"
     reason = described["StatusReason"]
     assert reason.startswith("Transform AWS::Serverless-2016-10-31 failed with:")
-    assert "Recorder" in reason and "DeploymentPreference" in reason and "AllAtOnce" in reason
+    assert "Recorder" in reason and "DeploymentPreference" in reason and "CompanyCanary25Percent" in reason
+    assert "Canary10Percent5Minutes" in reason   # the predefined types are listed
     assert "Traceback" not in reason
     with pytest.raises(ClientError) as err:
         cfn.execute_change_set(ChangeSetName=cs["Id"])

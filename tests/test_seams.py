@@ -25,7 +25,7 @@ CONDITIONAL_OPTIONS = {"s3_notifications": "async"}
 # moto modules whose import installs lazy seams (the services below import most of them).
 LAZY_MOTO = ("moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
              "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs",
-             "moto.rdsdata.responses", "moto.rdsdata.urls")
+             "moto.rdsdata.responses", "moto.rdsdata.urls", "moto.codedeploy.responses")
 
 
 def _declare_everything() -> None:

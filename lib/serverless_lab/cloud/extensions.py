@@ -91,7 +91,7 @@ for _ext in (
               ("stepfunctions",)),
     Extension("iac", "serverless_lab.iac",
               {"s3_notifications": "sync (default) | async: how S3 invokes Lambda"},
-              ("cloudformation",)),
+              ("cloudformation", "codedeploy")),   # codedeploy: a deployment hook reports its status
     Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
     Extension("alarms", "serverless_lab.alarms", {}, ("cloudwatch",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first

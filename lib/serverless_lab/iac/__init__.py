@@ -34,16 +34,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
-from . import catalog, resources, sam
+from . import catalog, resources, sam, traffic
 from . import update as stack_update
 from .artifacts import artifacts_bucket, build_layer, package
 from .sam import SUPPORTED, TemplateError, translate
+from .traffic import TrafficShift, traffic_shifts
 
 if TYPE_CHECKING:
     from ..cloud.session import MockSession
 
 __all__ = ["activate", "deploy", "delete", "describe", "Deployment", "translate", "TemplateError", "SUPPORTED",
-           "build_layer", "package", "IacHandle"]
+           "build_layer", "package", "IacHandle", "traffic_shifts", "TrafficShift"]
 
 STACK_TEMPLATE = seam(
     "moto.cloudformation.models:Stack._parse_template", extension="iac",
@@ -81,6 +82,11 @@ DELETE_STACK = seam(
     "moto.cloudformation.models:CloudFormationBackend.delete_stack", extension="iac",
     why="a resource that cannot be deleted (a bucket with objects) leaves the stack DELETE_FAILED "
         "and still listed, as on AWS; moto drops the stack and keeps the bucket silently")
+HOOK_STATUS = seam(
+    "moto.codedeploy.responses:CodeDeployResponse.put_lifecycle_event_hook_execution_status", extension="iac",
+    create=True, lazy=True,
+    why="moto has no PutLifecycleEventHookExecutionStatus; a SAM deployment's PreTraffic/PostTraffic hook "
+        "function reports with it (iac/traffic.py)")
 S3_TO_LAMBDA = seam(
     "moto.s3.notifications:_invoke_awslambda", extension="iac",
     why="S3 invokes Lambda asynchronously (retries, then the dead-letter queue); moto calls the "
@@ -201,15 +207,34 @@ class IacHandle:
         self._patcher.replace(RESOURCE_CLASS, lambda resource_type: catalog.resource_class(resource_type, original_class))
         if self.session.options.get("s3_notifications", "sync") == "async":
             self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
+        self._patcher.on_import("moto.codedeploy.responses", _install_hook_status(self._patcher))
         # aws-sam-translator takes about a second to import: do it while the lab gets ready
         threading.Thread(target=_prewarm, name="serverless-lab-sam-import", daemon=True).start()
         return self
 
     def stop(self) -> None:
+        traffic.clear()
         self._patcher.undo()
 
     def __repr__(self) -> str:
         return f"<iac: SAM transform on; {len(self.stacks)} stack(s) deployed with deploy()>"
+
+
+def _install_hook_status(patcher: Patcher) -> Any:
+    def install(_module: Any) -> None:
+        def put_lifecycle_event_hook_execution_status(response: Any) -> Any:
+            from moto.codedeploy.exceptions import DeploymentDoesNotExistException
+            from moto.core.responses import ActionResult
+
+            deployment_id = response._get_param("deploymentId")
+            execution_id = response._get_param("lifecycleEventHookExecutionId")
+            status = response._get_param("status")
+            if not traffic.report_hook(deployment_id, execution_id, status):
+                raise DeploymentDoesNotExistException(f"The deployment {deployment_id} could not be found.")
+            return ActionResult({"lifecycleEventHookExecutionId": execution_id})
+
+        patcher.replace(HOOK_STATUS, put_lifecycle_event_hook_execution_status)
+    return install
 
 
 def _roll_back(stack: Any, exc: Exception) -> None:

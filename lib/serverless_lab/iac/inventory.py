@@ -43,8 +43,10 @@ def markdown() -> str:
               "| event type | properties |", "|---|---|"]
     for etype in sorted(sam.SUPPORTED_STATE_MACHINE_EVENT_PROPS):
         lines.append(f"| `{etype}` | {_names(sam.SUPPORTED_STATE_MACHINE_EVENT_PROPS[etype])} |")
-    lines += ["", f"`DeploymentPreference` types honoured: {_names(sam.DEPLOYMENT_TYPES)} (the alias moves at "
-              "once); gradual shifting (Canary, Linear), hooks and alarms are refused by name.", "",
+    lines += ["", f"`DeploymentPreference` types honoured: {_names(sam.DEPLOYMENT_TYPES)}: `AllAtOnce` moves the "
+              "alias at once; Canary and Linear shift its weights on the lab clock, roll back when one of "
+              f"`Alarms` is in ALARM, and run `Hooks` ({_names(sam.DEPLOYMENT_HOOKS)}) as functions that report "
+              "with `PutLifecycleEventHookExecutionStatus` (`iac/traffic.py`).", "",
               "CloudFormation resource types:", "", "| type | built by | what it does |", "|---|---|---|"]
     for kind in sorted(catalog.SUPPORTED_TYPES):
         cls = catalog.OWN_TYPES.get(kind)

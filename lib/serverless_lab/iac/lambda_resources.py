@@ -63,7 +63,8 @@ class Version(_Resource):
 
 
 class Alias(_Resource):
-    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN; an update moves it to the new version."""
+    """``AWS::Lambda::Alias``: ``Ref`` is the alias ARN; an update moves it to the new version (gradually
+    with a SAM ``DeploymentPreference``: ``iac.traffic``)."""
 
     function_name: str
     name: str
@@ -82,6 +83,7 @@ class Alias(_Resource):
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
                                         account_id: str, region_name: str, **kwargs: Any) -> Any:
         props = cloudformation_json["Properties"]
+        props.pop("DeploymentPreference", None)   # the first version is not a deployment
         name = _function_name(props["FunctionName"])
         alias = _backend(account_id, region_name).create_alias(
             name=props["Name"], function_name=name, function_version=str(props["FunctionVersion"]),
@@ -99,7 +101,17 @@ class Alias(_Resource):
                 _function_name(props["FunctionName"]) != original_resource.function_name:
             return super().update_from_cloudformation_json(original_resource, new_resource_name,
                                                            cloudformation_json, account_id, region_name)
-        _backend(account_id, region_name).update_alias(
+        preference = props.pop("DeploymentPreference", None)
+        backend = _backend(account_id, region_name)
+        old_version = str(backend.get_alias(props["Name"], original_resource.function_name).function_version)
+        if preference and str(props["FunctionVersion"]) != old_version:
+            # a gradual deployment: the alias stays on the old version and shifts on the lab clock
+            from .traffic import start
+
+            start(original_resource.function_name, props["Name"], old_version, str(props["FunctionVersion"]),
+                  preference, account_id, region_name)
+            return original_resource
+        backend.update_alias(
             name=props["Name"], function_name=original_resource.function_name,
             function_version=str(props["FunctionVersion"]), description=props.get("Description") or "",
             routing_config=cls._routing(props))

@@ -75,7 +75,7 @@ SUPPORTED: dict[str, set[str]] = {
 # Sub-properties: (SAM type, property) → the keys the course honours inside it.
 SUPPORTED_NESTED: dict[tuple[str, str], set[str]] = {
     ("AWS::Serverless::Api", "Auth"): {"ApiKeyRequired", "UsagePlan"},
-    ("AWS::Serverless::Function", "DeploymentPreference"): {"Type", "Enabled"},
+    ("AWS::Serverless::Function", "DeploymentPreference"): {"Type", "Enabled", "Alarms", "Hooks"},
 }
 # Event source types of AWS::Serverless::Function, with the properties the course honours
 # ("EventSource", https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventsource.html).
@@ -109,8 +109,13 @@ SUPPORTED_EVENT_NESTED: dict[tuple[str, str], set[str]] = {
 }
 SUPPORTED_EVENTS = set(SUPPORTED_EVENT_PROPS)
 # DeploymentPreference types the course honours: AllAtOnce moves the alias to the new version at
-# once, which is what publishing the alias does; CodeDeploy's gradual shifting is not modelled.
-DEPLOYMENT_TYPES = {"AllAtOnce"}
+# once; the predefined canary and linear types (the SAM translator's list,
+# samtranslator/model/preferences/deployment_preference_collection.py) shift it on the lab clock,
+# roll back on an alarm and run the hooks (iac/traffic.py). A custom CodeDeploy configuration is refused.
+DEPLOYMENT_TYPES = {"AllAtOnce", "Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes",
+                    "Canary10Percent30Minutes", "Linear10PercentEvery1Minute", "Linear10PercentEvery2Minutes",
+                    "Linear10PercentEvery3Minutes", "Linear10PercentEvery10Minutes"}
+DEPLOYMENT_HOOKS = {"PreTraffic", "PostTraffic"}
 
 
 class TemplateError(LabError):
@@ -281,13 +286,16 @@ def _check_function(logical_id: str, props: dict[str, Any]) -> None:
         if rtype == kind and prop in props:
             _check_nested(where, props[prop], allowed, prop)
     preference = props.get("DeploymentPreference")
-    if isinstance(preference, dict) and preference.get("Enabled", True) not in (False, "false") \
-            and preference.get("Type") not in DEPLOYMENT_TYPES:
-        raise TemplateError(
-            f"{where} asks for DeploymentPreference Type {preference.get('Type')!r}: the course does not "
-            "model CodeDeploy's gradual traffic shifting (canary, linear), its hooks or its alarms.",
-            f"Supported DeploymentPreference types: {_supported_list(DEPLOYMENT_TYPES)} (the alias moves "
-            "to the new version at once), or leave DeploymentPreference out.")
+    if isinstance(preference, dict) and preference.get("Enabled", True) not in (False, "false"):
+        if preference.get("Type") not in DEPLOYMENT_TYPES:
+            raise TemplateError(
+                f"{where} asks for DeploymentPreference Type {preference.get('Type')!r}: the course models "
+                "CodeDeploy's predefined Lambda deployment configurations only, not a custom one.",
+                f"Supported DeploymentPreference types: {_supported_list(DEPLOYMENT_TYPES)}.")
+        _check_nested(where, preference.get("Hooks"), DEPLOYMENT_HOOKS, "DeploymentPreference.Hooks")
+        if not props.get("AutoPublishAlias"):
+            raise TemplateError(f"{where} has a DeploymentPreference but no AutoPublishAlias.",
+                                "A gradual deployment shifts an alias: add AutoPublishAlias: live.")
     _check_events(logical_id, props, SUPPORTED_EVENT_PROPS)
 
 
@@ -367,15 +375,40 @@ def check_plain(template: dict[str, Any]) -> None:
             f"Supported types: {_supported_list(set(SUPPORTED) | set(SUPPORTED_TYPES))}.")
 
 
-def _without_all_at_once(template: dict[str, Any]) -> dict[str, Any]:
-    """DeploymentPreference AllAtOnce drops out: publishing the alias moves all traffic at once."""
-    for resource in (template.get("Resources") or {}).values():
-        props = (resource or {}).get("Properties") or {}
-        if (resource or {}).get("Type") == "AWS::Serverless::Function" and "DeploymentPreference" in props:
-            props.pop("DeploymentPreference")
+def _take_deployment_preferences(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Remove every DeploymentPreference (the translator would emit CodeDeploy resources moto cannot
+    run); return the gradual ones by function logical id, for :func:`_put_deployment_preferences`."""
     globals_fn = (template.get("Globals") or {}).get("Function") or {}
-    globals_fn.pop("DeploymentPreference", None)
-    return template
+    shared = globals_fn.pop("DeploymentPreference", None)
+    out: dict[str, dict[str, Any]] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        props = (resource or {}).get("Properties") or {}
+        if (resource or {}).get("Type") != "AWS::Serverless::Function":
+            continue
+        preference = props.pop("DeploymentPreference", None) or shared
+        if isinstance(preference, dict) and preference.get("Enabled", True) not in (False, "false") \
+                and preference.get("Type") != "AllAtOnce" and props.get("AutoPublishAlias"):
+            out[logical_id] = {k: v for k, v in preference.items() if k in ("Type", "Alarms", "Hooks")}
+    return out
+
+
+def _put_deployment_preferences(out: dict[str, Any], preferences: dict[str, dict[str, Any]]) -> None:
+    """Hand each function's gradual DeploymentPreference to its alias (``AWS::Lambda::Alias``), where
+    the course's Alias resource starts the traffic shift on an update (iac/traffic.py). Hooks name
+    functions by logical id (or ``!Ref``): they become ``Ref``s, resolved to function names."""
+    resources = out.get("Resources") or {}
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::Lambda::Alias":
+            continue
+        target = (resource.get("Properties") or {}).get("FunctionName")
+        fn = target.get("Ref") if isinstance(target, dict) else None
+        if fn in preferences:
+            preference = copy.deepcopy(preferences[fn])
+            hooks = preference.get("Hooks") or {}
+            for hook, value in hooks.items():
+                if isinstance(value, str) and value in resources:
+                    hooks[hook] = {"Ref": value}
+            resource["Properties"]["DeploymentPreference"] = preference
 
 
 _TRANSLATED: dict[str, dict[str, Any]] = {}  # the last few translations, by their input
@@ -418,7 +451,10 @@ def _translate(template: dict[str, Any], parameters: dict[str, Any] | None, regi
     translator = Translator(MANAGED_POLICIES, Parser(), boto_session=boto3.Session(region_name=region),
                             metrics=metrics)
     try:
-        out = translator.translate(_without_all_at_once(copy.deepcopy(template)), dict(parameters or {}))
+        source = copy.deepcopy(template)
+        preferences = _take_deployment_preferences(source)
+        out = translator.translate(source, dict(parameters or {}))
+        _put_deployment_preferences(out, preferences)
     except InvalidDocumentException as exc:
         causes = "; ".join(str(c.message) for c in getattr(exc, "causes", [])) or str(exc)
         hint = ("Fix the resource it names (SAM reference: https://docs.aws.amazon.com/"
