@@ -152,7 +152,7 @@ def test_trace_cost_prices_what_ran():
 
 def test_price_table_has_sources_and_date():
     rows = pricing.price_table()
-    assert all(r["source"].startswith("https://aws.amazon.com/") for r in rows)
+    assert all(r["source"].startswith(("https://aws.amazon.com/", "https://docs.aws.amazon.com/")) for r in rows)
     assert pricing.PRICES_AS_OF == "2026-11" and pricing.REGION == "us-east-1"
     assert pricing.price("lambda.request") == pytest.approx(2e-7)
     assert "$2.73" in str(pricing.lambda_monthly_cost(3_000_000, 120, 1536))
@@ -184,3 +184,18 @@ def test_bad_argument_values_are_value_errors():
         pass
     else:
         raise AssertionError("a negative duration must raise ValueError")
+
+
+def test_nat_gateway_and_vpc_endpoints_as_the_pricing_pages_state():
+    """us-east-1, read 2026-12-07: NAT gateway $0.045 per hour and $0.045 per GB processed
+    (https://aws.amazon.com/vpc/pricing/); interface endpoint $0.01 per AZ-hour and $0.01 per GB
+    (https://aws.amazon.com/privatelink/pricing/); gateway endpoints free
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html)."""
+    from serverless_lab import pricing
+
+    nat = pricing.nat_gateway_cost(2, 1000)
+    assert math.isclose(nat.total, 2 * 730 * 0.045 + 1000 * 0.045)        # 65.70 + 45.00
+    ends = pricing.vpc_endpoints_cost(interface_endpoints=1, azs=2, interface_gb=100, gateway_endpoints=2)
+    assert math.isclose(ends.total, 1 * 2 * 730 * 0.01 + 100 * 0.01)      # 14.60 + 1.00
+    assert pricing.vpc_endpoints_cost(0, 2, 100, gateway_endpoints=2).total == 0.0
+    assert pricing.PRICES["vpc.gateway_endpoint"].usd == 0.0

@@ -31,6 +31,13 @@ DYNAMODB_PRICING_URL = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 S3_PRICING_URL = "https://aws.amazon.com/s3/pricing/"
 AURORA_PRICING_URL = "https://aws.amazon.com/rds/aurora/pricing/"
 EC2_PRICING_URL = "https://aws.amazon.com/ec2/pricing/on-demand/"
+# the network bill of a function in a VPC (read 2026-12-07): NAT gateway on the VPC pricing page,
+# interface endpoints on PrivateLink's; gateway endpoints (S3, DynamoDB) have no charge
+# ("Gateway endpoints", https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html)
+VPC_PRICING_URL = "https://aws.amazon.com/vpc/pricing/"
+PRIVATELINK_PRICING_URL = "https://aws.amazon.com/privatelink/pricing/"
+GATEWAY_ENDPOINTS_URL = "https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html"
+NETWORK_PRICES_READ = "2026-12-07"
 
 
 class PricingInputError(LabError, ValueError):
@@ -85,6 +92,13 @@ PRICES: dict[str, Price] = {
     "aurora.storage.gb_month": Price(0.10, "GB-month", AURORA_PRICING_URL, "Aurora Standard"),
     "aurora.io.request": Price(0.20 / 1e6, "I/O request", AURORA_PRICING_URL, "Aurora Standard, $0.20 per 1 M"),
     "ec2.t3.micro.h": Price(0.0104, "instance-hour", EC2_PRICING_URL, "Linux on-demand, for the always-on comparison"),
+    # VPC networking (read 2026-12-07) -------------------------------------------------------
+    "vpc.nat_gateway.h": Price(0.045, "NAT gateway-hour", VPC_PRICING_URL, "each gateway, from creation to deletion"),
+    "vpc.nat_gateway.gb": Price(0.045, "GB processed", VPC_PRICING_URL, "every GB through the gateway, either way"),
+    "vpc.interface_endpoint.az_h": Price(0.01, "endpoint-AZ-hour", PRIVATELINK_PRICING_URL,
+                                         "each interface endpoint in each Availability Zone"),
+    "vpc.interface_endpoint.gb": Price(0.01, "GB processed", PRIVATELINK_PRICING_URL, "first 1 PB a month in the Region"),
+    "vpc.gateway_endpoint": Price(0.0, "endpoint", GATEWAY_ENDPOINTS_URL, "S3 and DynamoDB: no additional charge"),
 }
 
 TIERS: dict[str, tuple[Tiers, str, str]] = {
@@ -521,6 +535,33 @@ def s3_cost(storage_gb: float = 0.0, puts: float = 0, gets: float = 0) -> Cost:
     cost.lines += [CostLine("put_requests", puts, "request", pp, puts * pp),
                    CostLine("get_requests", gets, "request", pg, gets * pg)]
     return cost
+
+
+def nat_gateway_cost(gateways: int, gb_processed: float, hours: float = HOURS_PER_MONTH) -> Cost:
+    """NAT gateways: each one per hour it exists, plus every GB it processes (VPC pricing page)."""
+    _check_nonneg(gateways=gateways, gb_processed=gb_processed, hours=hours)
+    ph, pg = PRICES["vpc.nat_gateway.h"].usd, PRICES["vpc.nat_gateway.gb"].usd
+    return Cost("NAT gateway", [
+        CostLine("gateway_hours", gateways * hours, "NAT gateway-hour", ph, gateways * hours * ph),
+        CostLine("data_processed", gb_processed, "GB", pg, gb_processed * pg),
+    ], dict(gateways=gateways, gb_processed=gb_processed, hours=hours))
+
+
+def vpc_endpoints_cost(interface_endpoints: int, azs: int, interface_gb: float, gateway_endpoints: int = 0,
+                       hours: float = HOURS_PER_MONTH) -> Cost:
+    """VPC endpoints: an interface endpoint per AZ-hour and per GB; a gateway endpoint (S3,
+    DynamoDB) costs nothing (PrivateLink pricing page; "Gateway endpoints")."""
+    _check_nonneg(interface_endpoints=interface_endpoints, azs=azs, interface_gb=interface_gb,
+                  gateway_endpoints=gateway_endpoints, hours=hours)
+    ph, pg = PRICES["vpc.interface_endpoint.az_h"].usd, PRICES["vpc.interface_endpoint.gb"].usd
+    az_hours = interface_endpoints * azs * hours
+    gb = interface_gb if interface_endpoints else 0.0
+    return Cost("VPC endpoints", [
+        CostLine("interface_endpoint_hours", az_hours, "endpoint-AZ-hour", ph, az_hours * ph),
+        CostLine("interface_data_processed", gb, "GB", pg, gb * pg),
+        CostLine("gateway_endpoints", gateway_endpoints, "endpoint", 0.0, 0.0, "no charge"),
+    ], dict(interface_endpoints=interface_endpoints, azs=azs, interface_gb=interface_gb,
+            gateway_endpoints=gateway_endpoints, hours=hours))
 
 
 def aurora_serverless_v2_cost(acu_hours: float, storage_gb: float = 0.0, io_requests: float = 0) -> Cost:
