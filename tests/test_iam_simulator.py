@@ -120,3 +120,29 @@ def test_simulate_principal_policy_reads_a_roles_inline_and_managed_policies(iam
     with pytest.raises(ClientError) as err:
         iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::123456789012:role/none", ActionNames=["s3:*"])
     assert err.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_a_sam_functions_role_has_its_managed_policies_attached(iam):
+    """SAM gives a function a role with ManagedPolicyArns (AWSLambdaBasicExecutionRole); CloudFormation attaches
+    them (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html)."""
+    import boto3
+
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(StackName=f"roles-{uuid.uuid4().hex[:6]}", Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+                     TemplateBody="""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return 1"
+      Policies: [AmazonS3ReadOnlyAccess]
+""")
+    role_arn = boto3.client("lambda", region_name="us-east-1").list_functions()["Functions"][0]["Role"]
+    attached = iam.list_attached_role_policies(RoleName=role_arn.rsplit("/", 1)[1])["AttachedPolicies"]
+    assert {p["PolicyName"] for p in attached} == {"AWSLambdaBasicExecutionRole", "AmazonS3ReadOnlyAccess"}
+    out = iam.simulate_principal_policy(PolicySourceArn=role_arn, ActionNames=["logs:PutLogEvents", "s3:GetObject",
+                                                                               "s3:PutObject"])
+    assert [r["EvalDecision"] for r in out["EvaluationResults"]] == ["allowed", "allowed", "implicitDeny"]

@@ -172,7 +172,8 @@ class Seam:
 
 
 def _params(fn: Any) -> list[inspect.Parameter] | None:
-    fn = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
+    # a classmethod's original is read bound to its class (no cls): compare the functions themselves
+    fn = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) or inspect.ismethod(fn) else fn
     try:
         return list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):

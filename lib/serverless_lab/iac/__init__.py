@@ -87,6 +87,11 @@ HOOK_STATUS = seam(
     create=True, lazy=True,
     why="moto has no PutLifecycleEventHookExecutionStatus; a SAM deployment's PreTraffic/PostTraffic hook "
         "function reports with it (iac/traffic.py)")
+ROLE_FROM_TEMPLATE = seam(
+    "moto.iam.models:Role.create_from_cloudformation_json", extension="iac",
+    why="moto's CloudFormation drops an AWS::IAM::Role's ManagedPolicyArns (where SAM puts "
+        "AWSLambdaBasicExecutionRole and the managed policies a function lists): they are attached, as "
+        "CloudFormation does, so list_attached_role_policies and the policy simulator see them")
 S3_TO_LAMBDA = seam(
     "moto.s3.notifications:_invoke_awslambda", extension="iac",
     why="S3 invokes Lambda asynchronously (retries, then the dead-letter queue); moto calls the "
@@ -208,6 +213,7 @@ class IacHandle:
         if self.session.options.get("s3_notifications", "sync") == "async":
             self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
         self._patcher.on_import("moto.codedeploy.responses", _install_hook_status(self._patcher))
+        self._patcher.replace(ROLE_FROM_TEMPLATE, classmethod(_role_with_managed_policies(ROLE_FROM_TEMPLATE.current())))
         # aws-sam-translator takes about a second to import: do it while the lab gets ready
         threading.Thread(target=_prewarm, name="serverless-lab-sam-import", daemon=True).start()
         return self
@@ -218,6 +224,20 @@ class IacHandle:
 
     def __repr__(self) -> str:
         return f"<iac: SAM transform on; {len(self.stacks)} stack(s) deployed with deploy()>"
+
+
+def _role_with_managed_policies(original: Any) -> Any:
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        from moto.iam.models import iam_backends
+        from moto.utilities.utils import get_partition
+
+        role = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in (cloudformation_json.get("Properties") or {}).get("ManagedPolicyArns") or []:
+            backend.attach_role_policy(arn, role.name)
+        return role
+    return create_from_cloudformation_json
 
 
 def _install_hook_status(patcher: Patcher) -> Any:
