@@ -92,6 +92,10 @@ ROLE_FROM_TEMPLATE = seam(
     why="moto's CloudFormation drops an AWS::IAM::Role's ManagedPolicyArns (where SAM puts "
         "AWSLambdaBasicExecutionRole and the managed policies a function lists): they are attached, as "
         "CloudFormation does, so list_attached_role_policies and the policy simulator see them")
+ROLE_DELETE = seam(
+    "moto.iam.models:Role.delete_from_cloudformation_json", extension="iac",
+    why="CloudFormation detaches a role's managed policies before it deletes the role (moto refuses with "
+        "DeleteConflict once ManagedPolicyArns are attached)")
 S3_TO_LAMBDA = seam(
     "moto.s3.notifications:_invoke_awslambda", extension="iac",
     why="S3 invokes Lambda asynchronously (retries, then the dead-letter queue); moto calls the "
@@ -214,6 +218,7 @@ class IacHandle:
             self._patcher.replace(S3_TO_LAMBDA, _invoke_async)
         self._patcher.on_import("moto.codedeploy.responses", _install_hook_status(self._patcher))
         self._patcher.replace(ROLE_FROM_TEMPLATE, classmethod(_role_with_managed_policies(ROLE_FROM_TEMPLATE.current())))
+        self._patcher.replace(ROLE_DELETE, classmethod(_role_detached_first(ROLE_DELETE.current())))
         # aws-sam-translator takes about a second to import: do it while the lab gets ready
         threading.Thread(target=_prewarm, name="serverless-lab-sam-import", daemon=True).start()
         return self
@@ -238,6 +243,20 @@ def _role_with_managed_policies(original: Any) -> Any:
             backend.attach_role_policy(arn, role.name)
         return role
     return create_from_cloudformation_json
+
+
+def _role_detached_first(original: Any) -> Any:
+    def delete_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str) -> None:
+        from moto.iam.models import iam_backends
+        from moto.utilities.utils import get_partition
+
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for role in [r for r in backend.roles.values() if r.name == resource_name]:
+            for arn in list(role.managed_policies):
+                backend.detach_role_policy(arn, role.name)
+        original(resource_name, cloudformation_json, account_id, region_name)
+    return delete_from_cloudformation_json
 
 
 def _install_hook_status(patcher: Patcher) -> Any:
