@@ -1,5 +1,5 @@
 """Lab 11's library: the question bank, scoring in the open, spaced repetition, the terminal drill, the
-mock interview; and the lab's exercises against wrong answers a student could plausibly give."""
+mock interview. (The lab's exercises against wrong answers: tests/test_lab11_wrong_designs.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from drill_answers import PAIRS
-from grading_helpers import grade_answers
 from serverless_lab.drills import check, load_bank
 from serverless_lab.drills.bank import KINDS, by_id, parse_bank
 from serverless_lab.drills.interview import MockInterview
@@ -464,80 +463,3 @@ def test_mock_interview_scores_by_topic_and_enforces_time():
     assert report.timed_out and report.answered == 1 and report.total == 10
     assert sum(n for _, n in report.by_topic.values()) == 10
     assert 0.99 <= report.score <= 1.0
-
-
-# --------------------------------------------------------------------------- the lab against wrong designs
-LAB = "lab11-interview-drills"
-# student -> (solution cell, wrong code, the test cells that must fail). Exercises 7 and 8 build on 1, 3 and 4, so a
-# wrong step there also costs the plan or the triage: the multi-step exercises grade the whole chain.
-WRONG = {
-    # rounds to the nearest environment instead of up
-    "round": ("lab11_concurrency", "def concurrency_needed(rps, ms):\n    return round(rps * ms / 1000)\n",
-              {"lab11_concurrency_test", "lab11_plan_test"}),
-    # forgets that the duration is in milliseconds
-    "millis": ("lab11_concurrency", "def concurrency_needed(rps, ms):\n    return math.ceil(rps * ms) if rps else 0\n",
-               {"lab11_concurrency_test", "lab11_plan_test"}),
-    # subtracts the free tier from the total bill (a credit), clamped at zero
-    "credit": ("lab11_bill",
-               "def lambda_bill(requests, duration_ms, memory_mb, free_tier=True):\n"
-               "    gbs = requests * duration_ms / 1000 * memory_mb / 1024\n"
-               "    total = requests * 0.2e-6 + gbs * 0.0000166667\n"
-               "    if free_tier:\n        total -= 1_000_000 * 0.2e-6 + 400_000 * 0.0000166667\n"
-               "    return max(0.0, total)\n", {"lab11_bill_test", "lab11_bill_floor_test", "lab11_plan_test"}),
-    # checks the cold start before the timeout and memory
-    "order": ("lab11_diagnose",
-              "def diagnose(line):\n    if 'Init Duration' in line:\n        return 'cold start'\n"
-              "    if 'timeout' in line:\n        return 'timeout'\n"
-              "    f = dict(p.split(': ', 1) for p in line.split('\\t') if ': ' in p)\n"
-              "    return 'memory' if float(f['Max Memory Used'].split()[0]) >= 0.95 * float(f['Memory Size'].split()[0]) else 'ok'\n",
-              {"lab11_diagnose_test"}),
-    # forgets the batch: one invocation per message
-    "nobatch": ("lab11_queue", "def queue_concurrency(m, b, ms):\n    return math.ceil(m * ms / 1000) if b == 1 else math.ceil(m / 10 * ms / 1000)\n",
-                {"lab11_queue_test"}),
-    # sizes the plan's concurrency for the average rate instead of the peak
-    "average": ("lab11_plan",
-                "def capacity_plan(peak_rps, average_rps, duration_ms, memory_mb, account_limit=1000):\n"
-                "    c = concurrency_needed(average_rps, duration_ms)\n"
-                "    n = round(average_rps * 86_400 * 30)\n"
-                "    return {'concurrency': c, 'headroom': account_limit - c, 'monthly_requests': n,\n"
-                "            'monthly_cost': round(lambda_bill(n, duration_ms, memory_mb), 2)}\n", {"lab11_plan_test"}),
-    # bills the month at the peak rate
-    "peakbill": ("lab11_plan",
-                 "def capacity_plan(peak_rps, average_rps, duration_ms, memory_mb, account_limit=1000):\n"
-                 "    c = concurrency_needed(peak_rps, duration_ms)\n"
-                 "    n = round(peak_rps * 86_400 * 30)\n"
-                 "    return {'concurrency': c, 'headroom': account_limit - c, 'monthly_requests': n,\n"
-                 "            'monthly_cost': round(lambda_bill(n, duration_ms, memory_mb), 2)}\n", {"lab11_plan_test"}),
-    # counts every line that names a RequestId (START, END, REPORT) as an invocation, and sums Duration
-    "lines": ("lab11_triage",
-              "def triage(messages):\n"
-              "    rows = [m for m in messages if 'RequestId' in m]\n"
-              "    reports = [m for m in rows if m.startswith('REPORT')]\n"
-              "    d = {}\n"
-              "    for r in reports:\n        d[diagnose(r)] = d.get(diagnose(r), 0) + 1\n"
-              "    dur = lambda r: float(r.split('Duration: ')[1].split()[0])\n"
-              "    return {'requests': len(rows), 'diagnoses': d, 'billed_ms': round(sum(dur(r) for r in reports)),\n"
-              "            'slowest': max(reports, key=dur).split()[2] if reports else None}\n", {"lab11_triage_test"}),
-    # picks REST only for REST-only features and ignores the integration wait
-    "notimeout": ("lab11_choose",
-                  "def choose_api(requests_per_month, needs, timeout_s):\n"
-                  "    choice = 'rest' if set(needs) & REST_ONLY else 'http'\n"
-                  "    return choice, requests_per_month * (3.5 if choice == 'rest' else 1.0) / 1e6\n",
-                  {"lab11_choose_test"}),
-    # the visible examples only: REST whenever API keys are asked for
-    "keysonly": ("lab11_choose",
-                 "def choose_api(requests_per_month, needs, timeout_s):\n"
-                 "    choice = 'rest' if 'api keys' in needs or timeout_s > 30 else 'http'\n"
-                 "    return choice, requests_per_month * (3.5 if choice == 'rest' else 1.0) / 1e6\n",
-                 {"lab11_choose_test"}),
-}
-
-
-@pytest.mark.notebook
-def test_wrong_designs_lose_the_points(tmp_path):
-    results = grade_answers(LAB, {student: {sid: code} for student, (sid, code, _t) in WRONG.items()}, tmp_path,
-                            workers=2)
-    for student, (_solution_id, _code, failing) in WRONG.items():
-        status = {gid: e.status for gid, e in results[student].items()}
-        assert {g for g, st in status.items() if st == "failed"} == failing, (student, status)
-        assert all(st == "passed" for g, st in status.items() if g not in failing), (student, status)
