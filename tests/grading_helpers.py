@@ -40,7 +40,7 @@ def answer(nb, solution_id: str, code: str) -> None:
 
 def lean(charge: str | None = CHARGE_OK) -> nbformat.NotebookNode:
     """The release without its guided code cells (no mock to start: runs in a second or two),
-    with exercise 3 answered by `charge` (exercises 1 and 2 then fail: no s3 client)."""
+    with exercise 3 answered by `charge` (exercises 1, 2 and 4 then fail: no s3 client)."""
     nb = release()
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or gid(c)]
     if charge is not None:

@@ -18,12 +18,13 @@ from serverless_lab.grading.source import assemble, source_lab, strip_hidden
 
 
 def _partial(tmp_path: Path) -> Path:
-    """Exercise 1 solved, exercise 2 solved for one page only (passes the visible tests), 3 not attempted;
+    """Exercise 1 solved, exercise 2 solved for one page only (passes the visible tests), 3 and 4 not attempted;
     exercise 2's wrong first attempt breaks the visible test in a second copy."""
     nb = solution()
     answer(nb, "lab00_count_objects", COUNT_ONE_PAGE)
     rel = release()
-    nb.cells[index_of(nb, "lab00_request_charge")] = rel.cells[index_of(rel, "lab00_request_charge")]
+    for blank in ("lab00_request_charge", "lab00_note_keys"):
+        nb.cells[index_of(nb, blank)] = rel.cells[index_of(rel, blank)]
     for cell in nb.cells:   # what a student has: no hidden tests
         cell.source = strip_hidden(cell.source)
     path = tmp_path / LAB / f"{LAB}.ipynb"
@@ -72,11 +73,11 @@ def test_check_reports_each_exercise_and_never_touches_the_file(tmp_path):
     out = proc.stdout
     lines = [ln for ln in out.splitlines() if "Exercise" in ln]
     assert "complete" in lines[0] and "complete" in lines[1]   # visible tests only: one page is enough
-    assert "not attempted" in lines[2]
+    assert "not attempted" in lines[2] and "not attempted" in lines[3]
     ideas = out.splitlines()
     assert "The note is stored and its size comes back" in ideas[ideas.index(lines[0]) + 1]   # the idea, under it
     assert "Counts the keys under a prefix" in ideas[ideas.index(lines[1]) + 1]
-    assert "2 of 3 exercises complete, 4 of 6 points" in out
+    assert "2 of 4 exercises complete, 4 of 8 points" in out
     assert "hint:" in out
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert list(path.parent.iterdir()) == [path]   # nothing written next to it either
@@ -170,12 +171,12 @@ def test_progress_table_and_cache(tmp_path):
     cache = tmp_path / "cache"
     rows = progress(folder, cache_dir=cache)
     lab0 = next(r for r in rows if r.lab == LAB)
-    assert (lab0.passed, lab0.total, lab0.score, lab0.state, lab0.cached) == (1, 3, 2.0, "in progress", False)
+    assert (lab0.passed, lab0.total, lab0.score, lab0.state, lab0.cached) == (1, 4, 2.0, "in progress", False)
     assert all(r.state == "no notebook" for r in rows if r.lab != LAB)
     again = next(r for r in progress(folder, cache_dir=cache) if r.lab == LAB)
     assert again.cached and again.score == 2.0
     text = format_progress(rows)
-    assert LAB in text and "1 / 3" in text and "Total" in text
+    assert LAB in text and "1 / 4" in text and "Total" in text
 
 
 def test_progress_untouched_release_needs_no_kernel(tmp_path):

@@ -84,10 +84,11 @@ def graded(tmp_path_factory):
         write(subs, "blank", _released(lab, src.name, tmp_path_factory).read_bytes(), lab=lab, name=src.name)
     (subs / "solution" / LAB / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
 
-    partial = solution()   # exercise 1 right, exercise 2 right only for one page, exercise 3 not done
+    partial = solution()   # exercise 1 right, exercise 2 right only for one page, exercises 3 and 4 not done
     answer(partial, "lab00_count_objects", COUNT_ONE_PAGE)
     rel = release()
-    partial.cells[index_of(partial, "lab00_request_charge")] = rel.cells[index_of(rel, "lab00_request_charge")]
+    for blank in ("lab00_request_charge", "lab00_note_keys"):
+        partial.cells[index_of(partial, blank)] = rel.cells[index_of(rel, blank)]
     write(subs, "partial", partial)
 
     tamper = lean()  # exercise 3 answered; its test deleted; exercise 1's test edited; a forged grade cell
@@ -145,7 +146,7 @@ def test_blank_release_gets_zero(graded, lab):
 
 def test_hidden_tests_run_at_grading(graded):
     r = _r(graded, "partial")
-    assert [e.status for e in r.exercises] == ["passed", "failed", "not attempted"]
+    assert [e.status for e in r.exercises] == ["passed", "failed", "not attempted", "not attempted"]
     assert "1,000 keys" in r.exercises[1].message  # the hidden test's own message
     assert r.score == 2
 
@@ -154,7 +155,7 @@ def test_grades_csv_has_nbgraders_export_columns(graded):
     rows = list(csv.DictReader(graded["report"].csv_path.open()))
     assert list(rows[0]) == CSV_COLUMNS
     mine = {(r["student_id"], r["assignment"]): r for r in rows}
-    assert float(mine[("solution", LAB)]["score"]) == float(mine[("solution", LAB)]["max_score"]) == 6
+    assert float(mine[("solution", LAB)]["score"]) == float(mine[("solution", LAB)]["max_score"]) == 8
     assert mine[("solution", LAB)]["timestamp"].startswith("2026-11-20")
     assert float(mine[("cheater", LAB)]["score"]) == 0            # the forged grades.csv was replaced
     assert float(mine[("missing", LAB)]["raw_score"]) == 0
@@ -165,7 +166,7 @@ def test_grades_csv_has_nbgraders_export_columns(graded):
 def test_feedback_html_per_student(graded):
     fb = graded["out"] / "feedback" / "solution" / LAB / f"{LAB}.html"
     text = fb.read_text()
-    assert "forged" not in text and "Score: 6 / 6" in text
+    assert "forged" not in text and "Score: 8 / 8" in text
     assert (graded["out"] / "feedback" / "partial" / LAB / f"{LAB}.html").is_file()
     assert (graded["out"] / "grade-report.json").is_file()
     # nbgrader's own files travel with the feedback, so `nbgrader release_feedback` can hand it back
@@ -185,7 +186,7 @@ def test_submitted_files_never_altered(graded):
 
 def test_edited_deleted_and_forged_test_cells(graded):
     r = _r(graded, "tamper-tests")
-    assert r.score == 2 and r.max_score == 6  # forged points and bonus cell count for nothing
+    assert r.score == 2 and r.max_score == 8  # forged points and bonus cell count for nothing
     notes = " ".join(r.notes)
     assert "'lab00_save_note_test' was edited" in notes
     assert "'lab00_request_charge_test' was missing" in notes
@@ -245,11 +246,12 @@ def test_lms_gradebooks_pass_rates_and_student_pages(graded):
     canvas = list(csv.reader((out / "canvas-grades.csv").open()))
     assert canvas[1][0] == "Points Possible" and LAB in canvas[0]
     col = canvas[0].index(LAB)
-    assert next(r for r in canvas if r[3] == "solution")[col] == "6"
+    assert next(r for r in canvas if r[3] == "solution")[col] == "8"
     moodle = {r["Username"]: r for r in csv.DictReader((out / "moodle-grades.csv").open())}
     assert moodle["partial"][LAB] == "2"
     rates = [r for r in csv.DictReader((out / "exercise-pass-rates.csv").open()) if r["assignment"] == LAB]
     assert [r["grade_id"] for r in rates] == ["lab00_save_note_test", "lab00_count_objects_test",
-                                              "lab00_request_charge_test"]
+                                              "lab00_request_charge_test", "lab00_note_keys_users",
+                                              "lab00_note_keys_months"]
     page = (out / "feedback" / "partial" / "index.html").read_text()
     assert "Total:" in page and f'href="{LAB}/{LAB}.html"' in page

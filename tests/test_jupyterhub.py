@@ -249,7 +249,7 @@ def test_a_whole_class_cycle_through_the_hub(classroom):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     grades = {r["student_id"]: float(r["score"])
               for r in __import__("csv").DictReader((course / "grading" / "grades.csv").open())}
-    assert grades == {students[0]: 6.0, students[1]: 2.0, students[2]: 0.0}, proc.stdout
+    assert grades == {students[0]: 8.0, students[1]: 2.0, students[2]: 0.0}, proc.stdout
     assert (course / "grading" / "canvas-grades.csv").is_file()
     proc = _as(inst, py, "-m", "nbgrader", "release_feedback", LAB, cwd=course / "grading", py=py)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -261,7 +261,7 @@ def test_a_whole_class_cycle_through_the_hub(classroom):
                        token=tokens[u], form=True)[1]
         pages = list(Path(f"/home/{u}/{LAB}/feedback").glob("*/*.html"))
         assert len(pages) == 1, (u, got, released)
-        want = {"solution": "Score: 6 / 6", "partial": "Score: 2 / 6", "blank": "Score: 0 / 6"}[how]
+        want = {"solution": "Score: 8 / 8", "partial": "Score: 2 / 8", "blank": "Score: 0 / 8"}[how]
         assert want in pages[0].read_text(), (u, how)
 
     for u in students:
