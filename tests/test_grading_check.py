@@ -147,7 +147,7 @@ def test_check_report_groups_test_cells_under_their_exercise():
     assert lines[ex2 + 4].strip().startswith("hint:")
     ex7 = next(i for i, ln in enumerate(lines) if "Exercise 7" in ln)
     assert lines[ex7].endswith("0 / 2  not attempted") and "(2 points)" not in lines[ex7]
-    assert lines[-1] == "5 of 7 exercises complete, 13 of 16 points"
+    assert lines[-1] == "5 of 7 exercises complete, 14 of 17 points"
 
 
 def test_check_rejects_what_is_not_a_lab(tmp_path):
