@@ -5,7 +5,15 @@
 * a worker that drains the whole queue on SIGTERM (overruns stopTimeout, starts new work after SIGTERM);
 * a "service" emulated by a loop of run_task (nothing replaces a crashed task);
 * scaling by starting extra tasks with run_task instead of changing the service's desiredCount;
-* a Step Functions state that calls ecs:runTask without .sync (does not wait for the job).
+* a Step Functions state that calls ecs:runTask without .sync (does not wait for the job);
+* a worker that deletes the message before processing it (a task killed mid-job loses the job);
+* a worker that exits inside its SIGTERM handler (exit 0, but the job in progress is abandoned);
+* scaling on visible + in-flight messages, or rounding the backlog per task instead of rounding up;
+* a crossover priced on a 720-hour month, without Lambda's request charge, or with the free tiers;
+* a service plan all on-demand (over the cost ceiling), all on Spot or split by weight with no on-demand
+  floor (down when Spot takes its tasks back), or with too few tasks (under capacity).
+And right answers AWS accepts that must keep full marks: a service created with a FARGATE / FARGATE_SPOT
+capacity provider strategy instead of launchType, and other plans that meet Exercise 7's requirements.
 """
 
 from __future__ import annotations
@@ -116,6 +124,94 @@ def batch_job_definition(cluster, task_definition, subnets):
         "End": True}}}
 '''
 
+DELETES_FIRST = _WORKER_HEAD + '''
+stopping = False
+def on_sigterm(signum, frame):
+    global stopping
+    stopping = True
+signal.signal(signal.SIGTERM, on_sigterm)
+while not stopping:
+    messages = sqs.receive_message(QueueUrl=QUEUE_URL, MaxNumberOfMessages=1).get("Messages", [])
+    if not messages:
+        sleep(1)
+        continue
+    sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=messages[0]["ReceiptHandle"])   # "taken, so delete it"
+    process(json.loads(messages[0]["Body"]))
+sys.exit(0)
+"""
+'''
+
+EXITS_IN_HANDLER = _WORKER_HEAD + '''
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))    # "exit 0 on SIGTERM"
+while True:
+    messages = sqs.receive_message(QueueUrl=QUEUE_URL, MaxNumberOfMessages=1).get("Messages", [])
+    if not messages:
+        sleep(1)
+        continue
+    process(json.loads(messages[0]["Body"]))
+    sqs.delete_message(QueueUrl=QUEUE_URL, ReceiptHandle=messages[0]["ReceiptHandle"])
+"""
+'''
+
+SCALE_ON_ALL_MESSAGES = '''
+def scale_on_backlog(cluster, service, queue_url, jobs_per_task=10, min_tasks=1, max_tasks=6):
+    a = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    backlog = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+    desired = max(min_tasks, min(max_tasks, math.ceil(backlog / jobs_per_task)))
+    ecs.update_service(cluster=cluster, service=service, desiredCount=desired)
+    return desired
+'''
+
+SCALE_ROUNDED = '''
+def scale_on_backlog(cluster, service, queue_url, jobs_per_task=10, min_tasks=1, max_tasks=6):
+    backlog = int(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+                  ["Attributes"]["ApproximateNumberOfMessages"])
+    desired = max(min_tasks, min(max_tasks, round(backlog / jobs_per_task)))
+    ecs.update_service(cluster=cluster, service=service, desiredCount=desired)
+    return desired
+'''
+
+CROSSOVER_720_HOURS = '''
+def crossover_requests(duration_ms, memory_mb, vcpu, memory_gb, architecture="x86_64"):
+    fargate = pricing.fargate_cost(vcpu, memory_gb, 720 * 3600, architecture=architecture).total   # "30 days"
+    return fargate / (pricing.lambda_monthly_cost(1_000_000, duration_ms, memory_mb, architecture,
+                                                  free_tier=False).total / 1_000_000)
+'''
+
+CROSSOVER_NO_REQUEST_CHARGE = '''
+def crossover_requests(duration_ms, memory_mb, vcpu, memory_gb, architecture="x86_64"):
+    fargate = pricing.fargate_cost(vcpu, memory_gb, pricing.SECONDS_PER_MONTH, architecture=architecture).total
+    gb_s_price = {"x86_64": 0.0000166667, "arm64": 0.0000133334}[architecture]
+    return fargate / (duration_ms / 1000 * memory_mb / 1024 * gb_s_price)
+'''
+
+CROSSOVER_FREE_TIER = '''
+def crossover_requests(duration_ms, memory_mb, vcpu, memory_gb, architecture="x86_64"):
+    fargate = pricing.fargate_cost(vcpu, memory_gb, pricing.SECONDS_PER_MONTH, architecture=architecture).total
+    return fargate / (pricing.lambda_monthly_cost(1_000_000, duration_ms, memory_mb, architecture).total / 1_000_000)
+'''
+
+
+def _plan(cpu: str, memory: str, count: int, strategy: list[dict]) -> str:
+    return f"PLAN = {{'cpu': {cpu!r}, 'memory': {memory!r}, 'desiredCount': {count}, 'capacityProviderStrategy': {strategy!r}}}\n"
+
+
+OD, SPOT = "FARGATE", "FARGATE_SPOT"
+ALL_ON_DEMAND = _plan("1024", "2048", 3, [{"capacityProvider": OD, "weight": 1}])                 # $108.12 a month
+ALL_SPOT = _plan("1024", "2048", 3, [{"capacityProvider": SPOT, "weight": 1}])                    # nothing survives Spot
+NO_FLOOR = _plan("512", "1024", 6, [{"capacityProvider": OD, "weight": 1}, {"capacityProvider": SPOT, "weight": 1}])
+TOO_FEW = _plan("1024", "2048", 2, [{"capacityProvider": OD, "weight": 1}])                       # 2 vCPU < 3
+PLAN_HALF_VCPU = _plan("512", "1024", 7, [{"capacityProvider": OD, "base": 4, "weight": 0},      # $88.30 a month
+                                          {"capacityProvider": SPOT, "weight": 1}])
+
+SERVICE_WITH_STRATEGY = '''
+def create_web_service(cluster, name, task_definition, count):
+    return ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=task_definition, desiredCount=count,
+                              capacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                                                        {"capacityProvider": "FARGATE_SPOT", "weight": 3}],
+                              networkConfiguration=NET)["service"]["serviceArn"]
+'''
+
 # student -> {solution cell: wrong code}, and the graded cells that must then fail
 WRONG = {
     "oversized-and-runtask-loop": ({"lab08_job_definition": OVERSIZED, "lab08_web_service": RUN_TASK_LOOP},
@@ -126,6 +222,22 @@ WRONG = {
     "drains-and-scales-with-runtask": ({"lab08_worker": DRAINS_ON_SIGTERM, "lab08_scale_on_backlog": SCALE_WITH_RUN_TASK},
                                        {"lab08_worker_stops_cleanly_test", "lab08_worker_loses_no_work_test",
                                         "lab08_scale_on_backlog_test"}),
+    "deletes-first-rounds-720h-all-on-demand": (
+        {"lab08_worker": DELETES_FIRST, "lab08_scale_on_backlog": SCALE_ROUNDED, "lab08_crossover": CROSSOVER_720_HOURS,
+         "lab08_service_plan": ALL_ON_DEMAND},
+        {"lab08_worker_loses_no_work_test", "lab08_scale_on_backlog_test", "lab08_crossover_test",
+         "lab08_service_plan_cost_test"}),
+    "exits-in-handler-in-flight-no-request-charge-all-spot": (
+        {"lab08_worker": EXITS_IN_HANDLER, "lab08_scale_on_backlog": SCALE_ON_ALL_MESSAGES,
+         "lab08_crossover": CROSSOVER_NO_REQUEST_CHARGE, "lab08_service_plan": ALL_SPOT},
+        {"lab08_worker_loses_no_work_test", "lab08_scale_on_backlog_test", "lab08_crossover_test",
+         "lab08_service_plan_availability_test"}),
+    "free-tier-no-on-demand-floor": ({"lab08_crossover": CROSSOVER_FREE_TIER, "lab08_service_plan": NO_FLOOR},
+                                     {"lab08_crossover_test", "lab08_service_plan_availability_test"}),
+    "too-few-tasks": ({"lab08_service_plan": TOO_FEW}, {"lab08_service_plan_capacity_test"}),
+    # right answers AWS accepts: full marks
+    "right-strategy-service-half-vcpu-plan": ({"lab08_web_service": SERVICE_WITH_STRATEGY,
+                                               "lab08_service_plan": PLAN_HALF_VCPU}, set()),
 }
 
 
