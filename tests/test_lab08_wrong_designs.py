@@ -10,6 +10,8 @@
 * a worker that exits inside its SIGTERM handler (exit 0, but the job in progress is abandoned);
 * scaling on visible + in-flight messages, or rounding the backlog per task instead of rounding up;
 * a crossover priced on a 720-hour month, without Lambda's request charge, or with the free tiers;
+* a task size hard-coded for the visible case, or extra storage truncated (20.5 GiB asked: 20 given);
+* a service whose desiredCount is hard-coded; a batch job retried three times (four attempts);
 * a service plan all on-demand (over the cost ceiling), all on Spot or split by weight with no on-demand
   floor (down when Spot takes its tasks back), or with too few tasks (under capacity).
 And right answers AWS accepts that must keep full marks: a service created with a FARGATE / FARGATE_SPOT
@@ -204,6 +206,31 @@ TOO_FEW = _plan("1024", "2048", 2, [{"capacityProvider": OD, "weight": 1}])     
 PLAN_HALF_VCPU = _plan("512", "1024", 7, [{"capacityProvider": OD, "base": 4, "weight": 0},      # $88.30 a month
                                           {"capacityProvider": SPOT, "weight": 1}])
 
+HARD_CODED_SIZE = OVERSIZED.replace('cpu="4096", memory="8192"', 'cpu="256", memory="1024"')   # the visible case's answer
+TRUNCATED_STORAGE = '''
+def register_job_definition(family, command, vcpu, memory_gib, arm=False, storage_gib=20):
+    fits = [(c, m) for c, ms in VALID_SIZES.items() for m in ms if c >= vcpu * 1024 and m >= memory_gib * 1024]
+    if not fits:
+        raise ValueError("no Fargate size is big enough")
+    cpu, memory = fits[0]                     # the smallest CPU, then the smallest memory: the cheapest here
+    return ecs.register_task_definition(
+        family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu=str(cpu), memory=str(memory),
+        runtimePlatform={"cpuArchitecture": "ARM64" if arm else "X86_64", "operatingSystemFamily": "LINUX"},
+        executionRoleArn=EXECUTION_ROLE,
+        containerDefinitions=[{"name": "job", "image": IMAGE, "essential": True, "command": command,
+                               "logConfiguration": log_config("job")}],
+        **({"ephemeralStorage": {"sizeInGiB": int(storage_gib)}} if storage_gib > 20 else {}),   # 20.5 -> 20
+    )["taskDefinition"]["taskDefinitionArn"]
+'''
+HARD_CODED_COUNT = '''
+def create_web_service(cluster, name, task_definition, count):
+    return ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=task_definition, desiredCount=2,
+                              launchType="FARGATE", networkConfiguration=NET)["service"]["serviceArn"]
+'''
+FOUR_ATTEMPTS = NO_SYNC.replace("ecs:runTask\"", "ecs:runTask.sync\"").replace(
+    '"taskArn.$": "$.Tasks[0].TaskArn", "stopCode.$": "$.Tasks[0].LastStatus"', '"taskArn.$": "$.TaskArn", "stopCode.$": "$.StopCode"'
+).replace('"MaxAttempts": 2', '"MaxAttempts": 3')
+
 SERVICE_WITH_STRATEGY = '''
 def create_web_service(cluster, name, task_definition, count):
     return ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=task_definition, desiredCount=count,
@@ -232,9 +259,14 @@ WRONG = {
          "lab08_crossover": CROSSOVER_NO_REQUEST_CHARGE, "lab08_service_plan": ALL_SPOT},
         {"lab08_worker_loses_no_work_test", "lab08_scale_on_backlog_test", "lab08_crossover_test",
          "lab08_service_plan_availability_test"}),
-    "free-tier-no-on-demand-floor": ({"lab08_crossover": CROSSOVER_FREE_TIER, "lab08_service_plan": NO_FLOOR},
-                                     {"lab08_crossover_test", "lab08_service_plan_availability_test"}),
-    "too-few-tasks": ({"lab08_service_plan": TOO_FEW}, {"lab08_service_plan_capacity_test"}),
+    "free-tier-no-on-demand-floor-hard-coded-size": (
+        {"lab08_crossover": CROSSOVER_FREE_TIER, "lab08_service_plan": NO_FLOOR, "lab08_job_definition": HARD_CODED_SIZE},
+        {"lab08_crossover_test", "lab08_service_plan_availability_test", "lab08_job_definition_size_test"}),
+    "too-few-tasks-truncated-storage-hard-coded-count-four-attempts": (
+        {"lab08_service_plan": TOO_FEW, "lab08_job_definition": TRUNCATED_STORAGE, "lab08_web_service": HARD_CODED_COUNT,
+         "lab08_batch_job": FOUR_ATTEMPTS},
+        {"lab08_service_plan_capacity_test", "lab08_job_definition_platform_test", "lab08_web_service_test",
+         "lab08_batch_job_test"}),
     # right answers AWS accepts: full marks
     "right-strategy-service-half-vcpu-plan": ({"lab08_web_service": SERVICE_WITH_STRATEGY,
                                                "lab08_service_plan": PLAN_HALF_VCPU}, set()),
@@ -261,4 +293,5 @@ def test_wrong_designs_lose_the_points(tmp_path):
         status = {e.grade_id: e.status for e in by[student].exercises}
         for gid in failing:
             assert status[gid] == "failed", (student, gid, status)
-        assert all(s == "passed" for g, s in status.items() if g not in failing), (student, status)
+        others = {g: s for g, s in status.items() if g not in failing and s != "passed"}
+        assert not others, (student, others)
