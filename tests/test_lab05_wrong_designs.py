@@ -351,7 +351,7 @@ EXPECTED_MESSAGE = {
     ("second", "lab05_cost_test"): "pricing helper",
     ("second", "lab05_authorizer_function"): "not on every API",
     ("second", "lab05_authorizer_wired"): "401",
-    ("third", "lab05_authorizer_wired"): "one authorizer call per token",
+    ("third", "lab05_authorizer_wired"): "cache results for 300 s",
 }
 
 
