@@ -1,7 +1,7 @@
 """Lab 07's hidden tests catch wrong designs, not only wrong outputs.
 
-Two submissions answer the exercises with plausible misunderstandings; each such answer passes (most of) the
-visible examples and must still score 0 on its exercise through the grader:
+Four submissions answer the exercises with plausible misunderstandings; each such answer passes (most of) the
+visible examples and must still score 0 on its exercise through the grader (one grading run for all four):
 
 * a pattern that says ``>= 36`` where the rule is "a number above 35" (fine for integers, wrong for 35.5);
 * an SQS handler that raises when one message is bad, failing the whole batch;
