@@ -464,3 +464,75 @@ def test_schedule_group_and_schedule_run_on_the_lab_clock(world, unique):
     assert messages and json.loads(messages[0]["Body"]) == {"report": "daily"}
     cfn.delete_stack(StackName=name)
     assert group not in [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"]]
+
+
+DLQ_ALARM = """AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Poison:
+    Type: AWS::SQS::Queue
+  PoisonAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: events wait in the dead-letter queue
+      Namespace: AWS/SQS
+      MetricName: ApproximateNumberOfMessagesVisible
+      Dimensions:
+        - Name: QueueName
+          Value: !GetAtt Poison.QueueName
+      Statistic: Maximum
+      Period: 60
+      EvaluationPeriods: 1
+      DatapointsToAlarm: 1
+      Threshold: 0
+      ComparisonOperator: GreaterThanThreshold
+      TreatMissingData: notBreaching
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub "/aws/lambda/${AWS::StackName}-fn"
+      RetentionInDays: 14
+Outputs:
+  AlarmName: {Value: !Ref PoisonAlarm}
+  AlarmArn: {Value: !GetAtt PoisonAlarm.Arn}
+  QueueUrl: {Value: !Ref Poison}
+"""
+
+
+def test_dead_letter_queue_alarm_and_log_retention(world, unique):
+    """AWS::CloudWatch::Alarm
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html):
+    Ref is the alarm's name, GetAtt Arn its ARN, describe_alarms shows the template's settings, and
+    deleting the stack deletes the alarm. AWS::Logs::LogGroup keeps its RetentionInDays
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html)."""
+    cfn = boto3.client("cloudformation")
+    name = unique("dlqalarm")
+    cfn.create_stack(StackName=name, TemplateBody=DLQ_ALARM, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    out = outputs(cfn, name)
+    cloudwatch = boto3.client("cloudwatch")
+    alarm = cloudwatch.describe_alarms(AlarmNames=[out["AlarmName"]])["MetricAlarms"][0]
+    assert alarm["AlarmArn"] == out["AlarmArn"] and out["AlarmName"].startswith(f"{name}-PoisonAlarm-")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == \
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum")
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": out["QueueUrl"].rsplit("/", 1)[-1]}]
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (60, 1, 1, 0.0)
+    assert (alarm["ComparisonOperator"], alarm["TreatMissingData"]) == ("GreaterThanThreshold", "notBreaching")
+    group = boto3.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}-fn")["logGroups"][0]
+    assert group["retentionInDays"] == 14
+    cfn.delete_stack(StackName=name)
+    assert cloudwatch.describe_alarms(AlarmNames=[out["AlarmName"]])["MetricAlarms"] == []
+
+
+def test_metric_math_alarm_is_refused_by_name(world, unique):
+    """An alarm on metric math (Metrics) is not supported by the course's CloudFormation: the stack
+    rolls back and says so, rather than creating an alarm that watches nothing."""
+    cfn = boto3.client("cloudformation")
+    name = unique("mathalarm")
+    body = DLQ_ALARM.replace("      Statistic: Maximum\n", "      Metrics: [{Id: m1, Expression: 'SUM(METRICS())'}]\n")
+    cs = cfn.create_change_set(StackName=name, ChangeSetName="first", ChangeSetType="CREATE",
+                               TemplateBody=body, Capabilities=CAPS)
+    cfn.execute_change_set(ChangeSetName=cs["Id"])
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = " ".join(e.get("ResourceStatusReason") or "" for e in cfn.describe_stack_events(StackName=name)["StackEvents"])
+    assert "metric math" in reasons

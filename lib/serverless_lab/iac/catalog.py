@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import lambda_resources, messaging, resources, rest_api, state_machines
+from . import lambda_resources, messaging, monitoring, resources, rest_api, state_machines
 
 OWN_TYPES: dict[str, Any] = {
     **resources.OWN_TYPES,
@@ -29,6 +29,7 @@ OWN_TYPES: dict[str, Any] = {
     "AWS::ApiGateway::Resource": rest_api.Resource,
     "AWS::ApiGateway::Method": rest_api.Method,
     "AWS::StepFunctions::StateMachine": state_machines.StateMachine,
+    "AWS::CloudWatch::Alarm": monitoring.Alarm,
 }
 MOTO_TYPES = (
     "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping",
