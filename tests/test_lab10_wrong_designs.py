@@ -10,14 +10,31 @@ visible examples (or most of them) and must still score 0 on its test cell throu
   dead-letter queue and is never retried;
 * a processor that keeps its results in the function's memory instead of DynamoDB (the API, another
   function, cannot see them; a new execution environment forgets them);
-* a redrive that deletes every message it handled, including one whose invocation failed again;
-* a cost that counts one API call per upload and forgets the result polls.
+* a redrive that deletes every message it handled, including one whose invocation failed again; one
+  that deletes before it invokes (an event lost if the invocation fails); one that invokes
+  asynchronously (every event "succeeds", the failed one is deleted);
+* a poll loop that treats every answer but 200 as "not yet" (a 500 is retried until the timeout);
+* a cost that counts one API call per upload and forgets the result polls;
+* a cost that forgets CloudWatch Logs ingestion (the month's bill as it was before 2026-12).
+
+Exercise 7 (the student writes the processor's part of the SAM template; the grader deploys it as a
+change set and checks behaviour and least privilege):
+
+* a policy with Action "*" and Resource "*"; a policy naming the right actions on Resource "*";
+* the processor's slice copied from template.yaml: S3ReadPolicy (the whole bucket), DynamoDBCrudPolicy
+  (deletes items), a prefix-only filter (images invoke the function too);
+* no dead-letter queue (a poison event is dropped after the retries);
+* a template that deploys but whose trigger never fires (ObjectRemoved instead of ObjectCreated);
+* alarms on the wrong metric (NumberOfMessagesSent), on the wrong queue (a literal name), with a
+  threshold one message never crosses (GreaterThanThreshold 1), too slow (three 5-minute periods), and
+  one that treats missing data (an idle queue) as breaching.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from conftest import ROOT
 from grading_helpers import grade_answers
 
 pytestmark = pytest.mark.notebook
@@ -132,16 +149,146 @@ def capstone_monthly_cost(uploads_per_minute, polls_per_upload=3, file_kb=50, da
     return sum(p.total for p in parts)
 '''
 
+NO_LOGS_IN_COST = """
+def capstone_monthly_cost(uploads_per_minute, polls_per_upload=3, file_kb=50, days=30, log_kb_per_call=1.0):
+    uploads = uploads_per_minute * 60 * 24 * days
+    calls = uploads * (1 + polls_per_upload)
+    parts = [
+        pricing.lambda_monthly_cost(calls, 20, 256, architecture="arm64", free_tier=False),
+        pricing.lambda_monthly_cost(uploads, 150, 256, architecture="arm64", free_tier=False),
+        pricing.apigateway_cost(calls, api="http"),
+        pricing.s3_cost(storage_gb=uploads * file_kb / 1024 / 1024, puts=uploads, gets=uploads),
+        pricing.dynamodb_on_demand_cost(writes=uploads, reads=uploads * polls_per_upload, item_kb=1, free_tier=False),
+    ]
+    return sum(p.total for p in parts)
+"""
+
+
+RETRY_EVERY_ERROR = """
+def wait_for_result(api_url: str, file_id: str, timeout_s: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    pause = 0.05
+    while True:
+        response = requests.get(f"{api_url}/results/{file_id}", timeout=30)
+        if response.status_code == 200:
+            return response.json()
+        if time.monotonic() > deadline:                # any other answer: "not yet", try again
+            raise TimeoutError(file_id)
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
+"""
+
+ASYNC_REDRIVE = """
+def redrive(queue_url: str, function_name: str) -> int:
+    done = 0
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return done
+        for message in batch:
+            response = lam.invoke(FunctionName=function_name, InvocationType="Event",     # "faster"
+                                  Payload=message["Body"].encode())
+            if "FunctionError" not in response:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                done += 1
+"""
+
+DELETE_THEN_INVOKE = """
+def redrive(queue_url: str, function_name: str) -> int:
+    done = 0
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return done
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])   # "so nobody else takes it"
+            response = lam.invoke(FunctionName=function_name, Payload=message["Body"].encode())
+            if "FunctionError" not in response:
+                done += 1
+"""
+
+
+def _solution_slice() -> str:
+    """The solution's PROCESS_SLICE cell, without the nbgrader markers (each wrong slice edits it)."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "lab10_template_slice")
+    return "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
+
+
+def _slice(*edits: tuple[str, str]) -> str:
+    text = _solution_slice()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+_OWN_READ = """        - Statement:
+            - Effect: Allow
+              Action: s3:GetObject
+              Resource: !Sub "arn:aws:s3:::${AWS::StackName}-${AWS::AccountId}-uploads/uploads/*"
+        - DynamoDBWritePolicy:
+            TableName: !Ref ResultsTable
+"""
+_TEXT_EVENT = """        TextUploaded:
+          Type: S3
+          Properties:
+            Bucket: !Ref UploadsBucket
+            Events: s3:ObjectCreated:*
+            Filter:
+              S3Key:
+                Rules:
+                  - {Name: prefix, Value: uploads/}
+                  - {Name: suffix, Value: .txt}
+"""
+_DLQ = """      DeadLetterQueue:
+        Type: SQS
+        TargetArn: !GetAtt PoisonQueue.Arn
+"""
+ADMIN_SLICE_SLOW_ALARM = _slice(
+    (_OWN_READ, "        - Statement:\n            - {Effect: Allow, Action: '*', Resource: '*'}   # \"it just works\"\n"),
+    ("      Period: 60\n      EvaluationPeriods: 1\n", "      Period: 300\n      EvaluationPeriods: 3\n"))
+NEVER_FIRES_SLICE = _slice(
+    ("Events: s3:ObjectCreated:*", "Events: s3:ObjectRemoved:*"),          # both events
+    (_OWN_READ, "        - Statement:\n            - Effect: Allow\n              Action: [s3:GetObject, dynamodb:PutItem]\n"
+                "              Resource: '*'\n"),
+    ("MetricName: ApproximateNumberOfMessagesVisible", "MetricName: NumberOfMessagesSent"))
+NO_DLQ_SLICE = _slice((_DLQ, ""), ("      Threshold: 0\n", "      Threshold: 1\n"))
+COPIED_SLICE = _slice(
+    (_OWN_READ, "        - S3ReadPolicy:\n            BucketName: !Sub \"${AWS::StackName}-${AWS::AccountId}-uploads\"\n"
+                "        - DynamoDBCrudPolicy:\n            TableName: !Ref ResultsTable\n"),
+    (_TEXT_EVENT, ""), ("                  - {Name: suffix, Value: .csv}\n", ""),
+    ("Value: !GetAtt PoisonQueue.QueueName", "Value: PoisonQueue"))
+IDLE_ALARM_SLICE = _slice(("TreatMissingData: notBreaching", "TreatMissingData: breaching"))
+
 SUBMISSIONS = {
     "wrong-a": {"lab10_upload": (UPLOAD_WITH_OWN_CREDENTIALS, ["lab10_upload_test"]),
                 "lab10_wait": (TIGHT_POLL, ["lab10_wait_test"]),
                 "lab10_processor": (SWALLOW_POISON, ["lab10_processor_poison"]),
                 "lab10_redrive": (DELETE_EVERYTHING, ["lab10_redrive_test"]),
-                "lab10_cost": (NO_POLLS_IN_LAMBDA, ["lab10_cost_test"])},
-    "wrong-b": {"lab10_processor": (RESULTS_IN_MEMORY, ["lab10_processor_csv", "lab10_processor_stored"])},
+                "lab10_cost": (NO_POLLS_IN_LAMBDA, ["lab10_cost_test"]),
+                "lab10_template_slice": (ADMIN_SLICE_SLOW_ALARM, ["lab10_slice_least_privilege", "lab10_slice_alarm"])},
+    "wrong-b": {"lab10_processor": (RESULTS_IN_MEMORY, ["lab10_processor_csv", "lab10_processor_stored"]),
+                "lab10_cost": (NO_LOGS_IN_COST, ["lab10_cost_test"]),
+                "lab10_template_slice": (NEVER_FIRES_SLICE, ["lab10_slice_trigger", "lab10_slice_dlq",
+                                                             "lab10_slice_least_privilege", "lab10_slice_alarm"])},
+    "wrong-c": {"lab10_template_slice": (NO_DLQ_SLICE, ["lab10_slice_dlq", "lab10_slice_alarm"]),
+                "lab10_redrive": (ASYNC_REDRIVE, ["lab10_redrive_test"])},
+    "wrong-d": {"lab10_template_slice": (COPIED_SLICE, ["lab10_slice_trigger", "lab10_slice_least_privilege",
+                                                        "lab10_slice_alarm"]),
+                "lab10_redrive": (DELETE_THEN_INVOKE, ["lab10_redrive_test"])},
+    "wrong-e": {"lab10_template_slice": (IDLE_ALARM_SLICE, ["lab10_slice_alarm"]),
+                "lab10_wait": (RETRY_EVERY_ERROR, ["lab10_wait_test"])},
 }
-STILL_RIGHT = {"wrong-a": ["lab10_outputs_test", "lab10_processor_csv", "lab10_processor_stored"],
-               "wrong-b": ["lab10_outputs_test", "lab10_upload_test", "lab10_redrive_test"]}
+STILL_RIGHT = {"wrong-a": ["lab10_outputs_test", "lab10_processor_csv", "lab10_processor_stored", "lab10_slice_trigger",
+                           "lab10_slice_dlq"],
+               "wrong-b": ["lab10_outputs_test", "lab10_upload_test", "lab10_redrive_test"],
+               "wrong-c": ["lab10_slice_trigger", "lab10_cost_test"],
+               "wrong-d": ["lab10_slice_dlq"],
+               "wrong-e": ["lab10_slice_trigger", "lab10_slice_dlq", "lab10_slice_least_privilege", "lab10_upload_test"]}
 
 
 @pytest.fixture(scope="module")
