@@ -100,7 +100,7 @@ def test_the_distribution_is_a_course_the_library_understands(dist):
     assert is_student_dist(dist) and not is_student_dist(ROOT)
     assert lab_names(dist) == lab_names(ROOT)
     src = source_lab(dist, LAB)                # self-check reads the release: visible tests only
-    assert len(src.exercises) == 3 and "BEGIN HIDDEN" not in json.dumps(src.nb)
+    assert len(src.exercises) == 5 and "BEGIN HIDDEN" not in json.dumps(src.nb)   # lab00: 5 test cells
     assert "make lab" in (dist / "README.md").read_text()
     assert "lab:" in (dist / "Makefile").read_text()
 
