@@ -23,7 +23,10 @@ A second submission tries the other half of each pair (and must also score 0 whe
 * "always Standard" (exercise 6): safe, but over budget for high-volume idempotent work (its semantics cell
   still scores).
 
-Both submissions are graded in one run of the grader.
+A third submission is right, with its prices in its own dict named ``pricing``: the check that refuses the
+course's helper must not refuse a student's own name (its cost cell scores).
+
+All three submissions are graded in one run of the grader.
 """
 
 from __future__ import annotations
@@ -215,6 +218,26 @@ def cheaper(executions: float, transitions: float, duration_s: float, memory_mb:
     return "EXPRESS" if exp < monthly_cost("STANDARD", executions, transitions, duration_s, memory_mb) else "STANDARD"
 '''
 
+OWN_PRICING_DICT = '''
+pricing = {"standard_per_transition": 0.025 / 1000, "free_transitions": 4000,
+           "express_per_request": 1.00 / 1e6, "express_per_gb_second": 0.00001667}
+
+
+def monthly_cost(kind: str, executions: float, transitions: float, duration_s: float, memory_mb: float = 64) -> float:
+    if kind == "STANDARD":
+        return max(executions * transitions - pricing["free_transitions"], 0) * pricing["standard_per_transition"]
+    billed_s = math.ceil(duration_s * 10 - 1e-9) / 10
+    gb = max(1, math.ceil(memory_mb / 64 - 1e-9)) * 64 / 1024
+    return executions * pricing["express_per_request"] + executions * billed_s * gb * pricing["express_per_gb_second"]
+
+
+def cheaper(executions: float, transitions: float, duration_s: float, memory_mb: float = 64) -> str:
+    if duration_s > 300:
+        return "STANDARD"
+    exp = monthly_cost("EXPRESS", executions, transitions, duration_s, memory_mb)
+    return "EXPRESS" if exp < monthly_cost("STANDARD", executions, transitions, duration_s, memory_mb) else "STANDARD"
+'''
+
 ALWAYS_STANDARD = '''
 def choose_type(workload: dict) -> str:
     return "STANDARD"
@@ -235,15 +258,19 @@ WRONG = {
                "lab06_cost": (PRICING_HELPER, ["lab06_cost_test"]),
                "lab06_choose": (ALWAYS_STANDARD, ["lab06_choose_budget_test"])},
 }
+# a right answer whose own price table is called `pricing`
+RIGHT = {"third": {"lab06_cost": OWN_PRICING_DICT}}
 # the parts of each wrong submission that are right still score
 STILL_SCORE = {"first": ["lab06_saga_happy_test", "lab06_cheaper_test", "lab06_choose_budget_test"],
                "second": ["lab06_payment_test", "lab06_saga_happy_test", "lab06_cheaper_test",
-                          "lab06_choose_semantics_test"]}
+                          "lab06_choose_semantics_test"],
+               "third": ["lab06_cost_test", "lab06_cheaper_test"]}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     students = {student: {cell: code for cell, (code, _tests) in answers.items()} for student, answers in WRONG.items()}
+    students.update(RIGHT)
     return grade_answers(LAB, students, tmp_path_factory.mktemp("grading"))
 
 
