@@ -277,3 +277,52 @@ def test_http_api_stage_without_auto_deploy_serves_its_deployment(world, handler
         gw.get_deployment(ApiId=api, DeploymentId=made["DeploymentId"])
     assert err.value.response["Error"]["Code"] == "NotFoundException"
     assert again["DeploymentId"] != made["DeploymentId"]
+
+
+def test_put_method_on_an_existing_method_is_a_conflict(world, handlers, unique):  # noqa: F811
+    """PutMethod creates a method; on one that exists AWS answers 409 ConflictException "Method already
+    exists for this resource" (https://docs.aws.amazon.com/apigateway/latest/api/API_PutMethod.html,
+    Errors) and the method keeps its integration."""
+    fn = handlers.add(unique("conflict"), lambda e: ok("still here"))
+    api = rest_api(fn, ["/things"])
+    rid = _add_get(api, "reports", fn)
+    with pytest.raises(ClientError) as err:
+        _apig().put_method(restApiId=api, resourceId=rid, httpMethod="GET", authorizationType="AWS_IAM")
+    assert err.value.response["Error"]["Code"] == "ConflictException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert err.value.response["Error"]["Message"] == "Method already exists for this resource"
+    method = _apig().get_method(restApiId=api, resourceId=rid, httpMethod="GET")
+    assert method["authorizationType"] == "NONE" and method["methodIntegration"]["type"] == "AWS_PROXY"
+    _apig().create_deployment(restApiId=api, stageName="prod")
+    assert requests.get(f"{execute_api(api)}/reports").json() == "still here"
+
+
+def test_update_method_changes_a_method_in_place(world, handlers, unique):  # noqa: F811
+    """UpdateMethod with patch operations (https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateMethod.html,
+    https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html): requiring an API key keeps the
+    integration, and reaches the stage with the next deployment (403 Forbidden without a key)."""
+    fn = handlers.add(unique("patched"), lambda e: ok("open"))
+    api = rest_api(fn, ["/things"])
+    rid = _add_get(api, "reports", fn)
+    apig = _apig()
+    apig.create_deployment(restApiId=api, stageName="prod")
+    assert requests.get(f"{execute_api(api)}/reports").json() == "open"
+    out = apig.update_method(restApiId=api, resourceId=rid, httpMethod="GET", patchOperations=[
+        {"op": "replace", "path": "/apiKeyRequired", "value": "true"},
+        {"op": "add", "path": "/requestParameters/method.request.header.X-Trace", "value": "false"},
+        {"op": "replace", "path": "/operationName", "value": "ListReports"}])
+    assert out["apiKeyRequired"] is True and out["operationName"] == "ListReports"
+    assert out["requestParameters"] == {"method.request.header.X-Trace": False}
+    assert apig.get_method(restApiId=api, resourceId=rid, httpMethod="GET")["methodIntegration"]["type"] == "AWS_PROXY"
+    assert requests.get(f"{execute_api(api)}/reports").status_code == 200     # not deployed yet
+    apig.create_deployment(restApiId=api, stageName="prod")
+    r = requests.get(f"{execute_api(api)}/reports")
+    assert r.status_code == 403 and r.json() == {"message": "Forbidden"}
+    with pytest.raises(ClientError) as err:
+        apig.update_method(restApiId=api, resourceId=rid, httpMethod="POST", patchOperations=[
+            {"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    assert err.value.response["Error"]["Code"] == "NotFoundException"
+    with pytest.raises(ClientError) as err:
+        apig.update_method(restApiId=api, resourceId=rid, httpMethod="GET", patchOperations=[
+            {"op": "replace", "path": "/httpMethod", "value": "POST"}])
+    assert err.value.response["Error"]["Code"] == "BadRequestException"

@@ -107,10 +107,9 @@ def protect(api_id: str, resource_id: str, authorizer_arn: str) -> None:
                                       authorizerUri=lambda_uri(authorizer_arn),
                                       identitySource="method.request.header.Authorization",
                                       authorizerResultTtlInSeconds=300)["id"]
-    apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod="GET",
-                     authorizationType="CUSTOM", authorizerId=auth_id)
-    apigw.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod="GET", type="AWS_PROXY",
-                          integrationHttpMethod="POST", uri=lambda_uri(whoami_arn))
+    apigw.update_method(restApiId=api_id, resourceId=resource_id, httpMethod="GET", patchOperations=[
+        {"op": "replace", "path": "/authorizationType", "value": "CUSTOM"},
+        {"op": "replace", "path": "/authorizerId", "value": auth_id}])
     apigw.create_deployment(restApiId=api_id, stageName="prod")
 '''
 

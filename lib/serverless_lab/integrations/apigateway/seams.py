@@ -19,6 +19,9 @@ that the proxy integration depends on.
 - HTTP API deployments (``CreateDeployment``, ``GetDeployment(s)``, ``DeleteDeployment``): moto 5.2
   has neither the routes nor the operations; a stage without auto-deploy serves its deployment
   (``http_deployments.py``).
+- ``put_method`` on a method that exists: AWS answers 409 ``ConflictException`` (*Method already
+  exists for this resource*); moto silently replaced it, dropping its integration. ``update_method``
+  (the patch operations AWS documents for a method): moto 5.2 lacks the operation;
 - ``apigatewayv2.create_integration`` of an HTTP API's Lambda proxy without
   ``PayloadFormatVersion``: AWS requires it when the integration is made through an SDK, the CLI
   or CloudFormation (only the console picks the latest); moto stores none.
@@ -54,6 +57,13 @@ CREATE_AUTHORIZER = seam(
 CREATE_DEPLOYMENT = seam(
     "moto.apigateway.models:RestAPI.create_deployment", extension="integrations",
     why="a stage serves the API its deployment captured; moto keeps only the live API")
+PUT_METHOD = seam(
+    "moto.apigateway.responses:APIGatewayResponse.put_method", extension="integrations",
+    why="AWS answers 409 ConflictException to PutMethod on an existing method; moto replaces the method "
+        "and drops its integration")
+UPDATE_METHOD = seam(
+    "moto.apigateway.responses:APIGatewayResponse.update_method", extension="integrations", create=True,
+    why="moto 5.2 has no UpdateMethod; changing an existing method's authorization is done with it on AWS")
 CREATE_INTEGRATION_V2 = seam(
     "moto.apigatewayv2.responses:ApiGatewayV2Response.create_integration", extension="integrations",
     why="AWS requires PayloadFormatVersion on an HTTP API's Lambda proxy integration made through the API")
@@ -97,6 +107,7 @@ def _install_v2_routes(patches: Patcher) -> None:
 
 
 def _install_v1(patches: Patcher) -> None:
+    from . import method_patches
     from .deployments import record
 
     original_create = CREATE_REST_API.current()
@@ -136,6 +147,8 @@ def _install_v1(patches: Patcher) -> None:
         original_patch(self, fixed)
 
     patches.replace(CREATE_REST_API, create_rest_api)
+    patches.replace(PUT_METHOD, method_patches.put_method(PUT_METHOD.current()))
+    patches.replace(UPDATE_METHOD, method_patches.update_method)
     patches.replace(APPLY_PATCH_OPERATIONS, apply_patch_operations)
     patches.replace(CREATE_AUTHORIZER, create_authorizer)
     patches.replace(CREATE_DEPLOYMENT, create_deployment)
