@@ -94,6 +94,7 @@ for _ext in (
               ("cloudformation", "codedeploy")),   # codedeploy: a deployment hook reports its status
     Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
     Extension("alarms", "serverless_lab.alarms", {}, ("cloudwatch",)),
+    Extension("dynamodb", "serverless_lab.dynamodb_transactions", {}, ("dynamodb",)),   # transaction tokens
     Extension("iam_simulator", "serverless_lab.iam_simulator", {}, ("iam",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first
     Extension("iam", "serverless_lab.iam_policies", {}, ()),
