@@ -144,6 +144,15 @@ class InvalidParameterValueException(JsonRESTError):
         super().__init__("InvalidParameterValueException", message)
 
 
+class ValidationException(JsonRESTError):
+    """A request field outside the API's model (e.g. an enum value AWS does not know)."""
+
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message)
+
+
 def unsupported_runtime_message(runtime: str | None, function_name: str) -> str:
     return (f"The runtime {runtime!r} of function {function_name!r} cannot run in the local Lambda "
             f"service. Supported runtimes: {', '.join(SUPPORTED_RUNTIMES)} (each runs on this "

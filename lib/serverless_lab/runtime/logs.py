@@ -86,9 +86,9 @@ class LogWriter:
         self.region = region
 
     def write(self, function_name: str, stream: str, messages: list[str], *, region: str | None = None,
-              account_id: str | None = None) -> None:
-        """Append to ``/aws/lambda/<name>`` in the function's own region and account (default: the
-        session's), as Lambda does."""
+              account_id: str | None = None, group: str | None = None) -> None:
+        """Append to ``/aws/lambda/<name>`` (or the function's ``LoggingConfig.LogGroup``) in the
+        function's own region and account (default: the session's), as Lambda does."""
         if not messages:
             return
         # A function subscribed to its own log group would call itself forever; AWS stops such
@@ -98,14 +98,14 @@ class LogWriter:
             return
         _local.depth = depth + 1
         try:
-            self._write(function_name, stream, messages, region, account_id)
+            self._write(group or f"/aws/lambda/{function_name}", stream, messages, region, account_id)
         finally:
             _local.depth = depth
 
-    def _write(self, function_name: str, stream: str, messages: list[str], region: str | None,
+    def _write(self, group: str, stream: str, messages: list[str], region: str | None,
                account_id: str | None) -> None:
         from ..cloud import logs as cloud_logs  # the one CloudWatch Logs writer
 
         now = int(time.time() * 1000)
-        cloud_logs.append(account_id or self.account_id, region or self.region, f"/aws/lambda/{function_name}",
-                          stream, [{"timestamp": now, "message": m} for m in messages])
+        cloud_logs.append(account_id or self.account_id, region or self.region, group, stream,
+                          [{"timestamp": now, "message": m} for m in messages])

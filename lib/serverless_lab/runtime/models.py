@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from .. import limits
 from ..cloud.patching import Patcher, seam
+from . import log_format
 from .dispatch import Request, as_bytes, dispatch, lower_headers, trigger_of
 from .headers import THROTTLE_HEADER, TRIGGER_HEADER
 from .state import function_groups
@@ -35,7 +36,8 @@ FUNCTION_INVOKE = seam(
     why="moto echoes the payload without Docker; every trigger ends here, so the local runtime runs the handler")
 CREATE_FUNCTION = seam(
     f"{_M}:LambdaBackend.create_function", extension="lambda",
-    why="moto drops DeadLetterConfig on create; async failures need it for the DLQ")
+    why="moto drops DeadLetterConfig and LoggingConfig on create; async failures need the DLQ, the runtime "
+        "the log format")
 DELETE_FUNCTION = seam(
     f"{_M}:LambdaBackend.delete_function", extension="lambda",
     why="a deleted function's execution environments (worker processes) must be shut down")
@@ -47,12 +49,12 @@ UPDATE_FUNCTION_CODE = seam(
     why="new code retires the version's warm environments (the next call is a cold start)")
 UPDATE_CONFIGURATION = seam(
     f"{_M}:LambdaFunction.update_configuration", extension="lambda",
-    why="new configuration retires warm environments; moto drops DeadLetterConfig on update")
+    why="new configuration retires warm environments; moto drops DeadLetterConfig and LoggingConfig on update")
 GET_CONFIGURATION = seam(
     f"{_M}:LambdaFunction.get_configuration", extension="lambda",
     why="a function's configuration as AWS answers it: CreateFunction says State Pending, every answer has "
-        "RevisionId, LoggingConfig and RuntimeVersionConfig, keeps an empty Environment.Variables and the "
-        "DeadLetterConfig moto does not keep, and has no Layers when there are none")
+        "RevisionId, the LoggingConfig the function asked for and RuntimeVersionConfig, keeps an empty "
+        "Environment.Variables and the DeadLetterConfig moto does not keep, and has no Layers when there are none")
 SFN_LAMBDA_CLIENT = seam(
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils:boto_client_for",
     extension="lambda", lazy=True,
@@ -93,8 +95,13 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
 
     def create_function(self, spec):
         _refuse_blocked_runtime(spec.get("Runtime"), "create")
+        logging_config = log_format.resolve(spec["LoggingConfig"]) if "LoggingConfig" in spec else None
         fn = orig_create(self, spec)
         _new_revision(fn, spec)
+        if logging_config is not None:
+            group = function_groups(self)[spec["FunctionName"]]
+            for v in (group["latest"], *group["versions"], fn):
+                log_format.store(v, logging_config)
         dlc = spec.get("DeadLetterConfig")
         if dlc:
             group = function_groups(self)[spec["FunctionName"]]
@@ -137,7 +144,12 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
         _refuse_blocked_runtime(self.run_time, "update")
         if config_updates.get("Runtime") not in (None, self.run_time):
             _refuse_blocked_runtime(config_updates["Runtime"], "create")
+        logging_config = None
+        if "LoggingConfig" in config_updates:
+            logging_config = log_format.resolve(config_updates["LoggingConfig"], log_format.stored(self))
         orig_update_cfg(self, config_updates)
+        if logging_config is not None:
+            log_format.store(self, logging_config)
         if "DeadLetterConfig" in config_updates:
             self.dead_letter_config = config_updates["DeadLetterConfig"] or None
         _new_revision(self, config_updates if "Environment" in config_updates else None)
@@ -184,7 +196,8 @@ def _as_aws_answers(fn, config: dict, on_create: bool) -> dict:
       being created (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html). Here it is
       ready once the call returns, so every later GetFunction says ``Active`` (boto3's
       ``function_active_v2`` waiter passes on its first poll; README, "What differs from AWS").
-    * ``LoggingConfig``: the runtime writes plain-text logs to ``/aws/lambda/<name>``
+    * ``LoggingConfig``: the one the function asked for (:mod:`.log_format`), Text and
+      ``/aws/lambda/<name>`` by default
       (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html).
     * ``RuntimeVersionConfig``: the runtime version ARN the INIT_START log line names.
     * ``Environment: {"Variables": {}}`` when the caller gave it empty; no ``Layers`` when there are none.
@@ -204,7 +217,7 @@ def _as_aws_answers(fn, config: dict, on_create: bool) -> dict:
 
         config["RuntimeVersionConfig"] = {
             "RuntimeVersionArn": f"arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}"}
-    config["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+    config["LoggingConfig"] = log_format.answer(fn)
     return config
 
 

@@ -39,6 +39,7 @@ from .errors import (
     exit_error_message,
     function_error,
 )
+from .log_format import JsonLogs, log_group
 from .zygote import SPARES_MAX, SPARES_MIN, Zygote
 
 INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is limited to 10 seconds
@@ -324,6 +325,7 @@ class LambdaRuntime:
         name, version, memory = fn.function_name, str(fn.version), int(fn.memory_size)
         env = holder[0] if holder else None
         lines: list[str] = []
+        json_logs = JsonLogs.of(fn)      # None: the plain-text format
         init_ms = None
         if env is None:
             env, failure = self._cold_start(fn, key, provisioned=False, lines=lines, rec=rec, holder=holder)
@@ -336,7 +338,10 @@ class LambdaRuntime:
         rec.provisioned = env.provisioned
         rec.environment_id = env.id
         rec.init_duration_ms = init_ms
-        lines.append(f"START RequestId: {rid} Version: {version}")
+        if json_logs:
+            lines.extend(json_logs.start(rid, version))
+        else:
+            lines.append(f"START RequestId: {rid} Version: {version}")
         timeout_s = float(fn.timeout or limits.TIMEOUT_DEFAULT_S)
         header = {"type": "invoke", "id": rid, "arn": arn,
                   "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
@@ -347,7 +352,8 @@ class LambdaRuntime:
         rec.invoke_end = time.time()
         env.invocations += 1
         env.last_used = rec.invoke_end
-        lines.extend(L.output_events(ex.output))
+        output = L.output_events(ex.output)
+        lines.extend(json_logs.application(output) if json_logs else output)
         peak_kb = max(ex.peak_rss_kb, int(ex.header.get("maxrss_kb", 0) or 0))
         used_mb = max(1, math.ceil(peak_kb / 1024)) if peak_kb else 0
         status = error_type = None
@@ -396,13 +402,17 @@ class LambdaRuntime:
             status, error_type = "error", status_type
         if rec.outcome == "oom":
             rec.error_type = "Runtime.OutOfMemory"
-        lines.append(f"END RequestId: {rid}")
-        lines.append(L.report_line(rid, duration, memory, used_mb, init_ms, status, error_type))
+        if json_logs:           # END has no record in the JSON format
+            lines.extend(json_logs.report(rid, duration, memory, used_mb, init_ms, status, error_type))
+        else:
+            lines.append(f"END RequestId: {rid}")
+            lines.append(L.report_line(rid, duration, memory, used_mb, init_ms, status, error_type))
         rec.duration_ms = duration
         # since 2025-08-01 AWS bills the INIT phase of on-demand environments too
         rec.billed_ms = L.billed_ms(duration + (init_ms or 0.0))
         rec.max_memory_used_mb = used_mb
-        self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
+        self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id,
+                        group=log_group(fn))
         self._release(env, key)
         return InvokeResult(body, fn_error, L.tail(lines), version, None, rec)
 
@@ -417,11 +427,19 @@ class LambdaRuntime:
         version, memory = str(fn.version), int(fn.memory_size)
         status = "timeout" if kind == "timeout" else "error"
         etype = err.get("errorType", "Runtime.Unknown")
-        lines.append(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
-                     + (f"\tError Type: {etype}" if status == "error" else ""))
-        lines.append(f"START RequestId: {rid} Version: {version}")
-        lines.append(f"END RequestId: {rid}")
-        lines.append(L.report_line(rid, init_ms, memory, 0, None, status, etype if status == "error" else None))
+        json_logs = JsonLogs.of(fn)
+        if json_logs:
+            lines.extend(json_logs.init_report(initialization_type="on-demand", status=status, duration_ms=init_ms,
+                                               error_type=etype if status == "error" else None))
+            lines.extend(json_logs.start(rid, version))
+            lines.extend(json_logs.report(rid, init_ms, memory, 0, None, status,
+                                          etype if status == "error" else None))
+        else:
+            lines.append(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
+                         + (f"\tError Type: {etype}" if status == "error" else ""))
+            lines.append(f"START RequestId: {rid} Version: {version}")
+            lines.append(f"END RequestId: {rid}")
+            lines.append(L.report_line(rid, init_ms, memory, 0, None, status, etype if status == "error" else None))
         rec.environment_id = env.id if env else ""
         rec.cold = True
         rec.init_duration_ms = init_ms
@@ -430,7 +448,8 @@ class LambdaRuntime:
         rec.duration_ms = init_ms
         rec.billed_ms = L.billed_ms(init_ms)
         if env is not None:
-            self.logs.write(fn.function_name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
+            self.logs.write(fn.function_name, env.log_stream, lines, region=fn.region, account_id=fn.account_id,
+                            group=log_group(fn))
             with self._lock:
                 self._discard_locked(env)
         # an INIT error is reported before any request exists: AWS's payload has "requestId": ""
@@ -461,14 +480,23 @@ class LambdaRuntime:
                              (self._runtime_dir, f"/var/lang/lib/{_lang(fn.run_time)}/site-packages"),
                              (_STDLIB, f"/var/lang/lib/{_lang(fn.run_time)}")],
                 "address_space_bytes": self._address_space(int(fn.memory_size))}
-        lines.append(f"INIT_START Runtime Version: {fn.run_time.replace('python', 'python:')}.{RUNTIME_VERSION}"
-                     f"\tRuntime Version ARN: arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}")
+        runtime_version = f"{fn.run_time.replace('python', 'python:')}.{RUNTIME_VERSION}"
+        runtime_arn = f"arn:aws:lambda:{fn.region}::runtime:{RUNTIME_VERSION}"
+        json_logs = JsonLogs.of(fn)
+        if json_logs:
+            lines.extend(json_logs.init_start(
+                initialization_type="provisioned-concurrency" if provisioned else "on-demand",
+                runtime_version=runtime_version, runtime_version_arn=runtime_arn, function_name=name,
+                function_version=version))
+        else:
+            lines.append(f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: {runtime_arn}")
         t0 = time.time()
         ex = env.start(self.zygote, spec, INIT_TIMEOUT_S)
         t1 = time.time()
         if rec is not None:
             rec.init_start, rec.init_end = t0, t1
-        lines.extend(L.output_events(ex.output))
+        output = L.output_events(ex.output)
+        lines.extend(json_logs.application(output) if json_logs else output)
         init_ms = float(ex.header.get("init_ms", (t1 - t0) * 1000.0))
         env.init_ms = init_ms
         env.layout = ex.header.get("layout", env.layout)
@@ -640,7 +668,8 @@ class LambdaRuntime:
         for _ in range(max(want - len(have), 0)):
             lines: list[str] = []
             env, failure = self._cold_start(fn, key, provisioned=True, lines=lines)
-            self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id)
+            self.logs.write(name, env.log_stream, lines, region=fn.region, account_id=fn.account_id,
+                            group=log_group(fn))
             if failure is not None:
                 with self._lock:
                     self._discard_locked(env)
@@ -691,7 +720,7 @@ class LambdaRuntime:
             "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": log_group(fn),
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if provisioned else "on-demand",
             "AWS_REGION": fn.region, "AWS_DEFAULT_REGION": fn.region,
@@ -700,4 +729,8 @@ class LambdaRuntime:
             "LAMBDA_RUNTIME_DIR": os.path.dirname(__file__),
             "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
         })
+        json_logs = JsonLogs.of(fn)
+        if json_logs:   # what the runtime reads to log JSON at the function's level (python-logging.html)
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = json_logs.application_level
         return env

@@ -160,9 +160,51 @@ class _LambdaLoggerHandler(logging.Handler):
             self.handleError(record)
 
 
+# The JSON log format (LoggingConfig.LogFormat=JSON; Lambda sets AWS_LAMBDA_LOG_FORMAT): each logging
+# record is one JSON object with the fields AWS's Python runtime writes (python-logging.html,
+# "Using Lambda advanced logging controls with Python"; the runtime interface client awslambdaric,
+# lambda_runtime_log_utils.py): timestamp (UTC, whole seconds), level, message, logger, requestId,
+# and for an exception errorType, errorMessage, stackTrace and location; extra= fields as keys.
+_JSON_LOGGING = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+_RECORD_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info", "exc_text",
+    "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread", "threadName",
+    "processName", "process", "aws_request_id", "tenant_id"))
+
+
+class _JsonFormatter(logging.Formatter):
+    def __init__(self):
+        super().__init__(datefmt="%Y-%m-%dT%H:%M:%SZ")
+
+    def format(self, record):
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10   # custom levels fall to a standard one
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        entry = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc else None,
+        }
+        for key, value in vars(record).items():     # logger.info("...", extra={...})
+            if key not in _RECORD_FIELDS and key not in entry:
+                entry[key] = value
+        return json.dumps({k: v for k, v in entry.items() if v is not None}, ensure_ascii=False)
+
+
 def _setup_logging() -> None:
-    fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-                            "%Y-%m-%dT%H:%M:%S")
+    global _JSON_LOGGING
+    _JSON_LOGGING = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    if _JSON_LOGGING:
+        fmt = _JsonFormatter()
+    else:
+        fmt = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                "%Y-%m-%dT%H:%M:%S")
     fmt.converter = time.gmtime
     handler = _LambdaLoggerHandler()
     handler.setFormatter(fmt)
@@ -170,6 +212,8 @@ def _setup_logging() -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level and level.upper() == "TRACE":      # Python's logging has no TRACE: the runtime uses DEBUG
+        level = "DEBUG"
     root.setLevel(getattr(logging, level.upper(), logging.WARNING) if level else logging.WARNING)
 
 
@@ -202,7 +246,12 @@ def _error(error_type: str, message: str, stack=None) -> dict:
 
 
 def _log_error(err: dict) -> None:
-    """What the runtime writes to the log for an error: one event, lines joined by CR."""
+    """What the runtime writes to the log for an error: one event, lines joined by CR (in the JSON
+    format, one JSON object: the error payload with a timestamp and ``"log_level": "ERROR"``)."""
+    if _JSON_LOGGING:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        sys.stdout.write(json.dumps({"timestamp": stamp, "log_level": "ERROR", **err}) + "\n")
+        return
     lines = [f"[ERROR] {err['errorType']}: {err['errorMessage']}", "Traceback (most recent call last):"]
     lines += [s.rstrip("\n") for s in err.get("stackTrace", [])]
     sys.stdout.write("\r".join(lines) + "\n")
