@@ -252,6 +252,25 @@ def test_timeout_report_says_timeout(aws, unique):
     assert report["status"] == "timeout" and report["metrics"]["durationMs"] == 1000.0
 
 
+def test_failed_init_is_a_platform_init_report(aws, unique):
+    """A failed INIT (INIT_REPORT in plain text) is platform.initReport with status and errorType, and
+    the runtime's error record is JSON. https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html
+    (platform.initReport), https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html"""
+    lam = boto3.client("lambda", region_name=REGION)
+    name = unique("broken")
+    create(lam, name, "import not_installed_anywhere\ndef handler(e, c):\n    return 1\n",
+           LoggingConfig={"LogFormat": "JSON"})
+    lines = _tail(lam, name)
+    init = _of_type(lines, "platform.initReport")[0]["record"]
+    assert init["status"] == "error" and init["errorType"] == "Runtime.ImportModuleError"
+    assert init["phase"] == "init" and init["metrics"]["durationMs"] > 0
+    error = next(r for r in _records(lines) if r.get("log_level") == "ERROR")
+    assert error["errorType"] == "Runtime.ImportModuleError"
+    report = _of_type(lines, "platform.report")[0]["record"]
+    assert report["status"] == "error" and report["errorType"] == "Runtime.ImportModuleError"
+    assert not any(line.startswith(("INIT_REPORT", "START ", "END ", "REPORT ")) for line in lines)
+
+
 def test_powertools_logger_output_is_not_encoded_again(aws, unique):
     """Powertools' Logger already writes JSON: Lambda does not encode it again, and filters it by its
     "level" (ALC's AWS_LAMBDA_LOG_LEVEL also sets Powertools' own level).
