@@ -295,3 +295,42 @@ def _spec(name: str, code: str) -> dict:
 
     return {"FunctionName": name, "Role": lambda_role(), "Runtime": "python3.12", "Handler": "app.handler",
             "Code": {"ZipFile": zip_code(code, "app.py")}}
+
+
+def test_sam_logging_config_reaches_the_function(aws, unique):
+    """A SAM function's LoggingConfig (AWS::Serverless::Function passes it to AWS::Lambda::Function) is the
+    function's: JSON records at the levels the template asks for.
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-loggingconfig"""
+    template = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import logging
+        def handler(event, context):
+            logging.getLogger().info("hidden at WARN")
+            logging.getLogger().warning("kept")
+            return 1
+      LoggingConfig:
+        LogFormat: JSON
+        ApplicationLogLevel: WARN
+Outputs:
+  Name:
+    Value: !Ref Fn
+"""
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    stack = unique("jsonstack")
+    cfn.create_stack(StackName=stack, TemplateBody=template, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    outputs = cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    name = next(o["OutputValue"] for o in outputs if o["OutputKey"] == "Name")
+    lam = boto3.client("lambda", region_name=REGION)
+    conf = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert conf["LogFormat"] == "JSON" and conf["ApplicationLogLevel"] == "WARN" and conf["SystemLogLevel"] == "INFO"
+    lines = _tail(lam, name)
+    assert [r["message"] for r in _records(lines) if "type" not in r] == ["kept"], lines
+    assert _of_type(lines, "platform.report")
