@@ -93,7 +93,10 @@ for _ext in (
               {"s3_notifications": "sync (default) | async: how S3 invokes Lambda"},
               ("cloudformation", "codedeploy")),   # codedeploy: a deployment hook reports its status
     Extension("emf", "serverless_lab.emf", {}, ("awslambda", "logs", "ecs")),
-    Extension("alarms", "serverless_lab.alarms", {}, ("cloudwatch",)),
+    Extension("alarms", "serverless_lab.alarms",
+              {"enforce_lambda_permissions": "False: an alarm's Lambda action runs without the function's "
+                                             "permission for lambda.alarms.cloudwatch.amazonaws.com"},
+              ("cloudwatch",)),
     Extension("dynamodb", "serverless_lab.dynamodb_transactions", {}, ("dynamodb",)),   # transaction tokens
     Extension("iam_simulator", "serverless_lab.iam_simulator", {}, ("iam",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first
