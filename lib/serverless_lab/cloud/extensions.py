@@ -98,6 +98,7 @@ for _ext in (
                                              "permission for lambda.alarms.cloudwatch.amazonaws.com"},
               ("cloudwatch",)),
     Extension("dynamodb", "serverless_lab.dynamodb_transactions", {}, ("dynamodb",)),   # transaction tokens
+    Extension("insights", "serverless_lab.insights", {}, ("logs",)),
     Extension("iam_simulator", "serverless_lab.iam_simulator", {}, ("iam",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first
     Extension("iam", "serverless_lab.iam_policies", {}, ()),
