@@ -60,7 +60,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import metric_math
+from . import metric_data, metric_math
 from .cloud.patching import Patcher, private, seam
 
 if TYPE_CHECKING:
@@ -340,6 +340,7 @@ class AlarmsHandle:
         self._patcher.replace(UPDATE_STATE, update_state)
         self._patcher.replace(PUT_DATA, put_metric_data)
         self._patcher.replace(ALARM_HISTORY, describe_alarm_history)
+        self._patcher.replace(metric_data.GET_DATA, metric_data.get_metric_data)
         return self
 
     def stop(self) -> None:

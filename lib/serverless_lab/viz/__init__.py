@@ -9,6 +9,7 @@
     viz.crossover_chart(duration_ms=120, memory_mb=512)
     viz.stepfunctions_graph(definition, sfn.get_execution_history(executionArn=arn)["events"])
     viz.dashboard(rate=20)               # sliders; live in JupyterLab
+    viz.cloudwatch_dashboard(cw, "orders", start, end)   # a CloudWatch dashboard's metric widgets
 
 Plotly (with ipywidgets FigureWidget for dashboards) was chosen for interactivity (hover, zoom),
 one library for notebooks, exported HTML and images, and its long-term health (MIT, widely used,
@@ -18,6 +19,7 @@ actively released). Importing this module inside a notebook kernel sets plotly's
 
 from __future__ import annotations
 
+from .cloudwatch_dashboard import cloudwatch_dashboard, widget_queries
 from .concurrency import concurrency_chart, concurrency_data, latency_chart
 from .cost import cost_chart, crossover_chart
 from .dashboard import Dashboard, dashboard
@@ -28,7 +30,7 @@ from .timeline import timeline, timeline_data
 __all__ = [
     "timeline", "timeline_data", "concurrency_chart", "concurrency_data", "latency_chart", "cost_chart",
     "crossover_chart", "stepfunctions_graph", "execution_path", "dashboard", "Dashboard", "setup_notebook",
-    "to_html", "save_image", "figures_html",
+    "to_html", "save_image", "figures_html", "cloudwatch_dashboard", "widget_queries",
 ]
 
 
