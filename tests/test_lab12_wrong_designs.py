@@ -8,7 +8,10 @@ solution) and must lose that exercise's points through the grader, while the par
   version's errors;
 * ``"Action": "*"`` on the function's resources ("it is only one table and one queue");
 * the partner's key copied into an environment variable at deploy time;
-* S3 and DynamoDB traffic through a NAT gateway instead of free gateway endpoints.
+* S3 and DynamoDB traffic through a NAT gateway instead of free gateway endpoints;
+* an on-call alarm on the *count* of errors instead of the error rate (it pages at high traffic on 4% and stays
+  silent at low traffic on 20%), on 1 of 1 minutes (one failed call at night pages), with missing data as
+  breaching (a quiet night pages), with >= 5% (exactly 5% pages), and one without its action (nobody is paged).
 """
 
 from __future__ import annotations
@@ -97,6 +100,50 @@ def choose_network(profile: dict) -> dict:
     return {"nat_gateways": profile["azs"], "gateway_endpoints": False, "interface_endpoints": 0}
 '''
 
+RATE_ALARM_HEAD = '''
+def error_rate_alarm(function_name: str, alarm_name: str, oncall_arn: str) -> dict:
+    def metric(query_id: str, name: str) -> dict:
+        return {"Id": query_id, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": "AWS/Lambda", "MetricName": name,
+                       "Dimensions": [{"Name": "FunctionName", "Value": function_name}]},
+            "Period": 60, "Stat": "Sum"}}
+    rate = [metric("errors", "Errors"), metric("calls", "Invocations"),
+            {"Id": "rate", "Expression": "100 * errors / calls", "ReturnData": True}]
+'''
+
+ERROR_COUNT = '''
+def error_rate_alarm(function_name: str, alarm_name: str, oncall_arn: str) -> dict:
+    # "more than 5 errors a minute, 3 minutes of 5": a count, not a rate
+    return dict(AlarmName=alarm_name, AlarmActions=[oncall_arn], Namespace="AWS/Lambda", MetricName="Errors",
+                Dimensions=[{"Name": "FunctionName", "Value": function_name}], Statistic="Sum", Period=60,
+                EvaluationPeriods=5, DatapointsToAlarm=3, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+                TreatMissingData="notBreaching")
+'''
+
+ONE_OF_ONE = RATE_ALARM_HEAD + '''
+    return dict(AlarmName=alarm_name, AlarmActions=[oncall_arn], Metrics=rate, Threshold=5,
+                ComparisonOperator="GreaterThanThreshold", EvaluationPeriods=1, DatapointsToAlarm=1,
+                TreatMissingData="notBreaching")
+'''
+
+MISSING_AS_BREACHING = RATE_ALARM_HEAD + '''
+    return dict(AlarmName=alarm_name, AlarmActions=[oncall_arn], Metrics=rate, Threshold=5,
+                ComparisonOperator="GreaterThanThreshold", EvaluationPeriods=5, DatapointsToAlarm=3,
+                TreatMissingData="breaching")                # "no data is suspicious"
+'''
+
+AT_LEAST_FIVE = RATE_ALARM_HEAD + '''
+    return dict(AlarmName=alarm_name, AlarmActions=[oncall_arn], Metrics=rate, Threshold=5,
+                ComparisonOperator="GreaterThanOrEqualToThreshold", EvaluationPeriods=5, DatapointsToAlarm=3,
+                TreatMissingData="notBreaching")
+'''
+
+NO_ACTION = RATE_ALARM_HEAD + '''
+    return dict(AlarmName=alarm_name, Metrics=rate, Threshold=5,      # "the console shows it anyway"
+                ComparisonOperator="GreaterThanThreshold", EvaluationPeriods=5, DatapointsToAlarm=3,
+                TreatMissingData="notBreaching")
+'''
+
 STUDENTS = {
     "no-alarm": ({"lab12_canary": CANARY_WITHOUT_ALARM}, ["lab12_canary_rollback_test"], ["lab12_canary_alarm_test"]),
     "function-alarm": ({"lab12_canary": ALARM_ON_THE_FUNCTION}, ["lab12_canary_alarm_test"],
@@ -104,6 +151,12 @@ STUDENTS = {
     "action-star": ({"lab12_policies": ACTION_STAR}, ["lab12_least_privilege_test"], ["lab12_queue_policy_test"]),
     "env-secret": ({"lab12_secret": SECRET_IN_ENVIRONMENT}, ["lab12_secret_test"], []),
     "nat": ({"lab12_network": NAT_FOR_EVERYTHING}, ["lab12_network_choice_test"], ["lab12_network_bill_test"]),
+    "error-count": ({"lab12_rate_alarm": ERROR_COUNT}, ["lab12_rate_alarm_test"], ["lab12_rate_alarm_action_test"]),
+    "one-of-one": ({"lab12_rate_alarm": ONE_OF_ONE}, ["lab12_rate_alarm_test"], ["lab12_rate_alarm_action_test"]),
+    "missing-breaching": ({"lab12_rate_alarm": MISSING_AS_BREACHING}, ["lab12_rate_alarm_test"],
+                          ["lab12_rate_alarm_action_test"]),
+    "at-least-five": ({"lab12_rate_alarm": AT_LEAST_FIVE}, ["lab12_rate_alarm_test"], ["lab12_rate_alarm_action_test"]),
+    "no-action": ({"lab12_rate_alarm": NO_ACTION}, ["lab12_rate_alarm_action_test"], ["lab12_rate_alarm_test"]),
 }
 
 

@@ -82,7 +82,6 @@ PUT_DATA = seam(f"{_M}:CloudWatchBackend.put_metric_data", extension="alarms",
 ALARM_HISTORY = seam("moto.cloudwatch.responses:CloudWatchResponse.describe_alarm_history", extension="alarms",
                      create=True, why="moto has no DescribeAlarmHistory")
 ALARMS = private(f"{_M}:CloudWatchBackend", "alarms", why="the alarms to evaluate (name → Alarm)")
-METRIC_DATA = private(f"{_M}:CloudWatchBackend", "metric_data", why="the datapoints an alarm evaluates")
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 _COMPARE = {
@@ -291,6 +290,7 @@ class AlarmsHandle:
     def __init__(self, clock: LabClock, *, enforce_permissions: bool = True) -> None:
         self.clock = clock
         self.enforce_permissions = enforce_permissions
+        self.index = metric_data.MetricIndex()
         self._patcher = Patcher()
         self._lock = threading.RLock()
         self._watches: dict[int, _Watch] = {}     # id(alarm) -> watch
@@ -340,7 +340,8 @@ class AlarmsHandle:
         self._patcher.replace(UPDATE_STATE, update_state)
         self._patcher.replace(PUT_DATA, put_metric_data)
         self._patcher.replace(ALARM_HISTORY, describe_alarm_history)
-        self._patcher.replace(metric_data.GET_DATA, metric_data.get_metric_data)
+        self._patcher.replace(metric_data.GET_DATA, lambda backend, *a, **k: metric_data.get_metric_data(
+            backend, *a, index=handle.index, **k))
         return self
 
     def stop(self) -> None:
@@ -395,24 +396,16 @@ class AlarmsHandle:
         self.evaluate(watch.alarm, watch.account_id, watch.region, at)
         self._schedule(watch, at)
 
-    @staticmethod
-    def _buckets(backend: Any, namespace: str, name: str, dimensions: list[Any], unit: str | None,
+    def _buckets(self, backend: Any, namespace: str, name: str, dimensions: list[Any], unit: str | None,
                  period: int, count: int, at: float) -> list[list[float]]:
         """The raw values of one metric in each of the ``count`` periods before ``at``, oldest first."""
-        from moto.cloudwatch.models import MetricDatum
-
         start = at - period * count
-        wanted = sorted((d.name, d.value) for d in dimensions)
         buckets: list[list[float]] = [[] for _ in range(count)]
-        for datum in list(METRIC_DATA.read(backend)):
-            if datum.namespace != namespace or datum.name != name:
-                continue
-            if sorted((d.name, d.value) for d in datum.dimensions) != wanted:
-                continue
+        for datum in self.index.datums(backend, namespace, name, [(d.name, d.value) for d in dimensions]):
             if unit and datum.unit and datum.unit != unit:
                 continue
             when = _epoch(datum.timestamp)
-            if not (start <= when < at) or not isinstance(datum, MetricDatum):
+            if not start <= when < at:
                 continue
             buckets[int((when - start) // period)].append(float(datum.value))
         return buckets

@@ -13,6 +13,7 @@ The seam is installed by the alarms extension, which owns CloudWatch's metrics i
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from . import metric_math
@@ -22,7 +23,40 @@ GET_DATA = seam("moto.cloudwatch.models:CloudWatchBackend.get_metric_data", exte
                 why="percentile statistics, exact dimensions and the course's metric math in GetMetricData "
                     "(what a dashboard draws)")
 ALL_METRICS = private("moto.cloudwatch.models:CloudWatchBackend", "metric_data",
-                      why="the datapoints GetMetricData reads")
+                      why="the datapoints alarms evaluate and GetMetricData reads")
+
+
+class MetricIndex:
+    """A backend's datapoints by metric identity (namespace, name, exact dimensions), so an alarm's
+    evaluation reads its own metric only. moto's list only grows (``append``): the index catches up
+    with the new tail at each read, and starts again if the list is another one (a reset backend)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lists: dict[int, Any] = {}           # id(backend) -> the list indexed (kept: its id stays unique)
+        self._seen: dict[int, int] = {}
+        self._by: dict[int, dict[tuple[Any, ...], list[Any]]] = {}
+
+    @staticmethod
+    def key(namespace: str, name: str, dimensions: list[tuple[str, str]]) -> tuple[Any, ...]:
+        return (namespace, name, tuple(sorted(dimensions)))
+
+    def datums(self, backend: Any, namespace: str, name: str, dimensions: list[tuple[str, str]]) -> list[Any]:
+        """The datapoints of exactly this metric (any unit, any time), oldest first."""
+        from moto.cloudwatch.models import MetricDatum
+
+        data: list[Any] = ALL_METRICS.read(backend)
+        k = id(backend)
+        with self._lock:
+            if self._lists.get(k) is not data or len(data) < self._seen.get(k, 0):
+                self._lists[k], self._seen[k], self._by[k] = data, 0, {}
+            index = self._by[k]
+            for d in data[self._seen[k]:]:
+                if isinstance(d, MetricDatum):
+                    index.setdefault(self.key(d.namespace, d.name, [(x.name, x.value) for x in d.dimensions]),
+                                     []).append(d)
+            self._seen[k] = len(data)
+            return list(index.get(self.key(namespace, name, dimensions), ()))
 
 
 def _naive(value: dt.datetime) -> dt.datetime:
@@ -30,12 +64,13 @@ def _naive(value: dt.datetime) -> dt.datetime:
 
 
 def get_metric_data(backend: Any, queries: list[dict[str, Any]], start_time: dt.datetime, end_time: dt.datetime,
-                    scan_by: str = "TimestampAscending") -> list[dict[str, Any]]:
+                    scan_by: str = "TimestampAscending", *, index: MetricIndex | None = None) -> list[dict[str, Any]]:
     """The ``MetricDataResults`` of ``queries`` between ``start_time`` and ``end_time``."""
     from moto.cloudwatch.exceptions import ValidationError
-    from moto.cloudwatch.models import MetricDatum
 
     from .alarms import statistic
+
+    index = index or MetricIndex()
 
     start, end = _naive(start_time).replace(microsecond=0), _naive(end_time).replace(microsecond=0)
     if start >= end:
@@ -49,17 +84,14 @@ def get_metric_data(backend: Any, queries: list[dict[str, Any]], start_time: dt.
     period = periods.pop() if len(periods) == 1 else (explicit[0] if explicit else 60)
     count = max(1, int(-(-(end - start).total_seconds() // period)))
     grid = [start + dt.timedelta(seconds=period * i) for i in range(count)]
-    data = [d for d in list(ALL_METRICS.read(backend)) if isinstance(d, MetricDatum) and start <= d.timestamp < end]
     series: dict[str, list[float | None]] = {}
     labels: dict[str, str] = {}
     for q in stat_queries:
         ms, metric = q["MetricStat"], q["MetricStat"]["Metric"]
-        wanted = sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
+        wanted = [(d["Name"], d["Value"]) for d in metric.get("Dimensions", [])]
         buckets: list[list[float]] = [[] for _ in grid]
-        for d in data:
-            if d.namespace != metric["Namespace"] or d.name != metric["MetricName"]:
-                continue
-            if sorted((x.name, x.value) for x in d.dimensions) != wanted:
+        for d in index.datums(backend, metric["Namespace"], metric["MetricName"], wanted):
+            if not start <= d.timestamp < end:
                 continue
             if ms.get("Unit") and d.unit and d.unit != ms["Unit"]:
                 continue
