@@ -129,24 +129,6 @@ def test_every_occurrence_fires_in_many_small_steps_as_in_one_large_step(aws, cl
     assert small == len(_drain(sqs, big_url)) == 120 // 5
 
 
-def test_a_delivery_is_recorded_at_its_scheduled_time(aws, clients, unique):
-    """Each run of a rate(10 minutes) schedule happens ten minutes after the last
-    (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based), also when
-    the lab clock jumps an hour at once: the deliveries, and the SentTimestamp of the messages they
-    send, are ten minutes apart, not all at the end of the jump."""
-    scheduler, sqs = clients
-    url, queue_arn = _queue(sqs, unique("times"))
-    arn = scheduler.create_schedule(Name=unique("every10"), ScheduleExpression="rate(10 minutes)",
-                                    FlexibleTimeWindow={"Mode": "OFF"},
-                                    Target={"Arn": queue_arn, "RoleArn": ROLE})["ScheduleArn"]
-    aws.clock.advance(3600)
-    times = [d.at for d in aws.extension("integrations").deliveries if d.rule_arn == arn]
-    assert len(times) == 6
-    assert [round(b - a) for a, b in zip(times, times[1:])] == [600] * 5
-    sent = sorted(int(m["Attributes"]["SentTimestamp"]) / 1000 for m in _drain(sqs, url))
-    assert [round(b - a) for a, b in zip(sent, sent[1:])] == [600] * 5
-
-
 # -- RetryPolicy and DeadLetterConfig ------------------------------------------------------------
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html (the dead-letter
 # event and its attributes) and
