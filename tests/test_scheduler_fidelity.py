@@ -129,6 +129,28 @@ def test_every_occurrence_fires_in_many_small_steps_as_in_one_large_step(aws, cl
     assert small == len(_drain(sqs, big_url)) == 120 // 5
 
 
+def test_a_delivery_is_recorded_at_its_scheduled_time(aws, clients, unique):
+    """Each run of a rate(10 minutes) schedule happens ten minutes after the last
+    (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based), also when
+    the lab clock jumps an hour at once: the deliveries are recorded ten minutes apart, not all at the
+    end of the jump. The same holds for an EventBridge schedule rule."""
+    scheduler, sqs = clients
+    events = boto3.client("events", region_name=REGION)
+    url, queue_arn = _queue(sqs, unique("times"))
+    arn = scheduler.create_schedule(Name=unique("every10"), ScheduleExpression="rate(10 minutes)",
+                                    FlexibleTimeWindow={"Mode": "OFF"},
+                                    Target={"Arn": queue_arn, "RoleArn": ROLE})["ScheduleArn"]
+    rule = events.put_rule(Name=unique("every10-rule"), ScheduleExpression="rate(10 minutes)")["RuleArn"]
+    events.put_targets(Rule=rule.split("/")[-1], Targets=[{"Id": "q", "Arn": queue_arn}])
+    start = aws.clock.now()
+    aws.clock.advance(3600)
+    for source in (arn, rule):
+        times = [d.at for d in aws.extension("integrations").deliveries if d.rule_arn == source]
+        assert len(times) == 6, source
+        assert [round(b - a) for a, b in zip(times, times[1:])] == [600] * 5, source
+        assert start < times[0] <= start + 600, source
+
+
 # -- RetryPolicy and DeadLetterConfig ------------------------------------------------------------
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html (the dead-letter
 # event and its attributes) and

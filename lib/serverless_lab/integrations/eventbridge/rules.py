@@ -164,8 +164,8 @@ class EventBridgeIntegration:
 
     # -- delivery ---------------------------------------------------------------------------
     def deliver(self, rule: Any, moto_event: dict[str, Any], original_send: Any = None,
-                transform_input: bool = True, scheduled: bool = False) -> None:
-        """Hand one matched event to every target of ``rule``."""
+                transform_input: bool = True, scheduled: bool = False, at: float | None = None) -> None:
+        """Hand one matched event to every target of ``rule`` (``at``: a schedule's due time, else now)."""
         event = aws_event(moto_event)
         ingestion = _iso(moto_event.get("ingestion-time") or time.time())
         others = []
@@ -179,7 +179,7 @@ class EventBridgeIntegration:
             # fail (S3 notifications); AWS applies the target's input settings to every event.
             payload = target_input(target, event, rule_arn=rule.arn, rule_name=rule.name,
                                    ingestion_time=ingestion)
-            self._attempt(rule, target, event, payload, scheduled, 0, self.clock.now())
+            self._attempt(rule, target, event, payload, scheduled, 0, self.clock.now() if at is None else at)
         if others and original_send is not None:
             self._moto_delivery(rule, others, moto_event, original_send, transform_input)
 
@@ -187,8 +187,7 @@ class EventBridgeIntegration:
                  scheduled: bool, retries: int, attempt_at: float) -> None:
         """One call to one target; a failure goes to ``_failed`` (retry or dead-letter queue)."""
         arn = target.get("Arn", "")
-        record = Delivery(rule.arn, target.get("Id", ""), arn, payload, self.clock.now(),
-                          scheduled=scheduled)
+        record = Delivery(rule.arn, target.get("Id", ""), arn, payload, attempt_at, scheduled=scheduled)
         try:
             service = _service(arn)
             if service == "lambda":
@@ -360,7 +359,7 @@ class EventBridgeIntegration:
             event: dict[str, Any] = sample_events.schedule(rule.arn, event_time=when)
             event["region"], event["account"] = rule.region_name, rule.account_id
             event["time"] = event["ingestion-time"] = when  # moto's form; aws_event() formats it
-            self.deliver(rule, event, self._original_send, scheduled=True)
+            self.deliver(rule, event, self._original_send, scheduled=True, at=when)
 
     def forget_missing_schedules(self) -> None:
         with self._lock:

@@ -206,7 +206,7 @@ class SchedulerIntegration:
                             ("scheduled-time", sample_events.iso_time(when)),
                             ("execution-id", execution_id), ("attempt-number", str(retries + 1))):
             payload = payload.replace(f"<aws.scheduler.{attr}>", value)
-        record = Delivery(schedule.arn, "scheduler", arn, payload, self.clock.now(), scheduled=True)
+        record = Delivery(schedule.arn, "scheduler", arn, payload, attempt_at, scheduled=True)   # its scheduled time
         try:
             _invoke_target(target, payload, account, region)
         except Exception as exc:  # noqa: BLE001 - a schedule keeps going, as on AWS
