@@ -99,6 +99,7 @@ for _ext in (
               ("cloudwatch",)),
     Extension("dynamodb", "serverless_lab.dynamodb_transactions", {}, ("dynamodb",)),   # transaction tokens
     Extension("insights", "serverless_lab.insights", {}, ("logs",)),
+    Extension("xray", "serverless_lab.xray", {}, ("xray",)),
     Extension("iam_simulator", "serverless_lab.iam_simulator", {}, ("iam",)),
     # at start: the policies must be in every IAM backend, whichever service creates it first
     Extension("iam", "serverless_lab.iam_policies", {}, ()),

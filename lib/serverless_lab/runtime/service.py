@@ -40,6 +40,7 @@ from .errors import (
     function_error,
 )
 from .log_format import JsonLogs, log_group
+from .xray import XRayDaemon, tracing_active
 from .zygote import SPARES_MAX, SPARES_MIN, Zygote
 
 INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is limited to 10 seconds
@@ -117,6 +118,7 @@ class LambdaRuntime:
 
         self.async_ = AsyncInvoker(self)
         self._stopped = False
+        self._xray: XRayDaemon | None = None
         self._warm = threading.Thread(target=self._start_zygote, name="serverless-lab-zygote-start",
                                       daemon=True)
         self._warm.start()
@@ -134,6 +136,14 @@ class LambdaRuntime:
             raise ValueError("the account concurrency limit must be >= 0")
         with self._lock:
             self._account_limit = int(n)
+
+    @property
+    def xray(self) -> XRayDaemon:
+        """The X-Ray daemon of traced functions (started at the first use)."""
+        with self._lock:
+            if self._xray is None:
+                self._xray = XRayDaemon(self.account_id, self.region)
+            return self._xray
 
     @property
     def account_concurrency(self) -> int:
@@ -194,6 +204,8 @@ class LambdaRuntime:
             return
         self._stopped = True
         self.async_.stop()
+        if self._xray is not None:
+            self._xray.stop()
         with self._lock:
             if self._reclaim_timer is not None:
                 self._reclaim_timer.cancel()
@@ -315,6 +327,8 @@ class LambdaRuntime:
         """The one place an invocation is recorded: the trace, then CloudWatch metrics (stamped
         with the lab clock's time, which alarms are evaluated on)."""
         self.trace.add(rec)
+        if self._xray is not None:
+            self._xray.finish(fn, rec)
         parts = (invoked_arn or "").split(":")
         qualifier = parts[7] if len(parts) > 7 else None
         metrics.emit(fn.account_id, fn.region, rec, concurrent_fn, concurrent_all,
@@ -345,7 +359,8 @@ class LambdaRuntime:
         timeout_s = float(fn.timeout or limits.TIMEOUT_DEFAULT_S)
         header = {"type": "invoke", "id": rid, "arn": arn,
                   "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
-                  "trace_id": f"Root=1-{int(time.time()):08x}-{new_request_id().replace('-', '')[:24]};Sampled=0",
+                  "trace_id": self.xray.begin(fn, rid, rec.arrival) if tracing_active(fn) else
+                  f"Root=1-{int(time.time()):08x}-{new_request_id().replace('-', '')[:24]};Sampled=0",
                   "client_context": client_context}
         rec.invoke_start = time.time()
         ex = env.invoke(header, payload, timeout_s)
@@ -733,4 +748,6 @@ class LambdaRuntime:
         if json_logs:   # what the runtime reads to log JSON at the function's level (python-logging.html)
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = json_logs.application_level
+        if tracing_active(fn):
+            env.update(self.xray.environment())
         return env

@@ -10,6 +10,8 @@
     viz.stepfunctions_graph(definition, sfn.get_execution_history(executionArn=arn)["events"])
     viz.dashboard(rate=20)               # sliders; live in JupyterLab
     viz.cloudwatch_dashboard(cw, "orders", start, end)   # a CloudWatch dashboard's metric widgets
+    viz.service_map(xray.batch_get_traces(TraceIds=ids)["Traces"])   # X-Ray service map
+    viz.trace_timeline(traces[0])        # one request's segments and subsegments
 
 Plotly (with ipywidgets FigureWidget for dashboards) was chosen for interactivity (hover, zoom),
 one library for notebooks, exported HTML and images, and its long-term health (MIT, widely used,
@@ -26,11 +28,12 @@ from .dashboard import Dashboard, dashboard
 from .export import figures_html, save_image, setup_notebook, to_html
 from .stepfunctions import execution_path, stepfunctions_graph
 from .timeline import timeline, timeline_data
+from .traces import service_map, service_map_data, trace_timeline
 
 __all__ = [
     "timeline", "timeline_data", "concurrency_chart", "concurrency_data", "latency_chart", "cost_chart",
     "crossover_chart", "stepfunctions_graph", "execution_path", "dashboard", "Dashboard", "setup_notebook",
-    "to_html", "save_image", "figures_html", "cloudwatch_dashboard", "widget_queries",
+    "to_html", "save_image", "figures_html", "cloudwatch_dashboard", "widget_queries", "service_map", "service_map_data", "trace_timeline",
 ]
 
 
