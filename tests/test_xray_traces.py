@@ -22,6 +22,7 @@ import uuid
 
 import boto3
 import pytest
+import requests
 
 from lambda_helpers import create
 from serverless_lab import mock_aws, viz
@@ -292,6 +293,68 @@ def test_viz_service_map_and_timeline(world):
     rows = {r.name: r for r in X.timeline_rows(viz.traces.segments_of(traces[0]))}
     assert rows["dynamodb"].depth == rows["sqs"].depth == rows["## app.save"].depth + 1
     assert rows["dynamodb"].detail == f"PutItem {table}"
+
+
+def _traced_rest_api(fn_arn: str, name: str) -> str:
+    """A REST API (GET /orders → the function, Lambda proxy) on stage prod with X-Ray tracing enabled."""
+    apig = boto3.client("apigateway", region_name=REGION)
+    api = apig.create_rest_api(name=name)["id"]
+    root = apig.get_resources(restApiId=api)["items"][0]["id"]
+    res = apig.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+    apig.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    apig.put_integration(restApiId=api, resourceId=res, httpMethod="GET", type="AWS_PROXY",
+                         integrationHttpMethod="POST",
+                         uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{fn_arn}/invocations")
+    apig.create_deployment(restApiId=api, stageName="prod")
+    apig.update_stage(restApiId=api, stageName="prod",
+                      patchOperations=[{"op": "replace", "path": "/tracingEnabled", "value": "true"}])
+    return api
+
+
+API_SRC = '''
+import json, os
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"trace": os.environ.get("_X_AMZN_TRACE_ID"),
+                                                   "event_header": event["headers"].get("X-Amzn-Trace-Id")})}
+'''
+
+
+def test_rest_stage_with_tracing_puts_api_gateway_in_front_of_the_function(world):
+    """apigateway-xray.html: a traced stage records an AWS::ApiGateway::Stage segment named api/stage
+    and passes its trace to Lambda, which traces the call even for a PassThrough function."""
+    lam, fn = world["lam"], _name("api")
+    arn = create(lam, fn, API_SRC)          # PassThrough: API Gateway's sampling decision applies
+    api = _traced_rest_api(arn, _name("shop"))
+    reply = requests.get(f"https://{api}.execute-api.{REGION}.amazonaws.com/prod/orders", timeout=30)
+    assert reply.status_code == 200, reply.text
+    header = X.parse_trace_header(reply.json()["trace"])
+    assert header["Sampled"] == "1"
+    assert reply.json()["event_header"] == f"Root={header['Root']}"
+    segments = _segments(world["xray"], header["Root"], lambda s: len(s) >= 3)
+    by_origin = {s.get("origin"): s for s in segments}
+    stage = by_origin["AWS::ApiGateway::Stage"]
+    assert stage["name"].endswith("/prod") and stage["http"]["response"]["status"] == 200
+    assert stage["http"]["request"]["method"] == "GET"
+    assert by_origin["AWS::Lambda"]["parent_id"] == stage["id"]
+    assert by_origin["AWS::Lambda::Function"]["parent_id"] == by_origin["AWS::Lambda"]["id"]
+    traces = world["xray"].batch_get_traces(TraceIds=[header["Root"]])["Traces"]
+    edges = {(e.source[1], e.target[1]) for e in viz.service_map_data(traces)["edges"]}
+    assert edges == {("client", "AWS::ApiGateway::Stage"), ("AWS::ApiGateway::Stage", "AWS::Lambda"),
+                     ("AWS::Lambda", "AWS::Lambda::Function")}
+
+
+def test_rest_stage_without_tracing_records_nothing(world):
+    """Tracing is off by default on a stage: no segment, and the PassThrough function is not sampled."""
+    lam, fn = world["lam"], _name("api-off")
+    arn = create(lam, fn, API_SRC)
+    apig = boto3.client("apigateway", region_name=REGION)
+    api = _traced_rest_api(arn, _name("shop"))
+    apig.update_stage(restApiId=api, stageName="prod",
+                      patchOperations=[{"op": "replace", "path": "/tracingEnabled", "value": "false"}])
+    reply = requests.get(f"https://{api}.execute-api.{REGION}.amazonaws.com/prod/orders", timeout=30)
+    header = X.parse_trace_header(reply.json()["trace"])
+    assert header["Sampled"] == "0"
+    assert world["xray"].batch_get_traces(TraceIds=[header["Root"]])["Traces"] == []
 
 
 def test_assemble_nests_independent_subsegments_by_parent_id():

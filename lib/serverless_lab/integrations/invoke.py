@@ -42,13 +42,15 @@ def lambda_arn_from_uri(uri: str) -> str | None:
 
 def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str,
                   region: str, asynchronous: bool = False,
-                  permission: tuple[str, str | None] | None = None) -> LambdaResult:
+                  permission: tuple[str, str | None] | None = None,
+                  trace_header: str | None = None) -> LambdaResult:
     """Invoke through moto's model (runs real code once the local runtime is active).
 
     ``event`` is a JSON-able object or already-encoded JSON text. Errors from the Lambda
     service itself (unknown function, throttling) propagate as moto's exceptions.
     ``permission`` = (service principal, source ARN) checks the function's resource policy
     first and raises :class:`PermissionDenied` (only when the session enforces policies).
+    ``trace_header`` is the caller's X-Amzn-Trace-Id when it traces the call (API Gateway).
     """
     from moto.awslambda.models import lambda_backends
 
@@ -62,6 +64,8 @@ def invoke_lambda(name_or_arn: str, event: Any, trigger: str, *, account_id: str
     request_headers = {TRIGGER_HEADER: trigger}
     if asynchronous:
         request_headers["x-amz-invocation-type"] = "Event"
+    if trace_header:
+        request_headers["X-Amzn-Trace-Id"] = trace_header
     response_headers: dict[str, Any] = {}
     payload = fn.invoke(body, request_headers, response_headers)
     if payload is None:

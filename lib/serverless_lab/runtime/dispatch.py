@@ -35,6 +35,7 @@ class Request:
     trigger: str = "invoke"
     invoked_arn: str | None = None
     client_context: dict | None = None
+    trace_header: str | None = None           # X-Amzn-Trace-Id of a traced caller (API Gateway)
 
 
 @dataclass
@@ -69,7 +70,8 @@ def dispatch(rt: LambdaRuntime, req: Request) -> Dispatched:
         rt.async_.submit(job)
         return Dispatched("queued", request_id=job.request_id)
     result = rt.invoke(req.fn, req.payload, trigger=req.trigger, invocation_type=req.invocation_type,
-                       invoked_arn=req.invoked_arn, client_context=req.client_context)
+                       invoked_arn=req.invoked_arn, client_context=req.client_context,
+                       trace_header=req.trace_header)
     return Dispatched("ran", result=result)
 
 

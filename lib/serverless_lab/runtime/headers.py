@@ -7,6 +7,9 @@ headers of the course's own ride along (docs/architecture.md, "How a call travel
 * request ``x-serverless-lab-trigger``: names the trigger for the trace; without it the trigger
   is inferred from the event's shape (:func:`infer_trigger`);
 * response ``x-serverless-lab-throttled``: the AWS reason code when the call was throttled.
+
+and one of AWS's: request ``X-Amzn-Trace-Id``, the tracing header of a caller that traces the call
+(API Gateway with tracing enabled); ``Sampled=1`` makes Lambda trace it (``runtime/xray.py``).
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
     def invoke(self, body, request_headers, response_headers):
         h = lower_headers(request_headers)
         raw = as_bytes(body)
-        req = Request(self, raw, h.get("x-amz-invocation-type") or "RequestResponse", trigger_of(h, raw))
+        req = Request(self, raw, h.get("x-amz-invocation-type") or "RequestResponse", trigger_of(h, raw),
+                      trace_header=h.get("x-amzn-trace-id"))
         done = dispatch(rt, req)
         if done.kind == "refused":
             response_headers["x-amz-function-error"] = "Unhandled"

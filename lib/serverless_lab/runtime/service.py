@@ -40,7 +40,7 @@ from .errors import (
     function_error,
 )
 from .log_format import JsonLogs, log_group
-from .xray import XRayDaemon, tracing_active
+from .xray import XRayDaemon, traced, tracing_active
 from .zygote import SPARES_MAX, SPARES_MIN, Zygote
 
 INIT_TIMEOUT_S = limits.INIT_TIMEOUT_S                          # AWS: INIT is limited to 10 seconds
@@ -269,7 +269,7 @@ class LambdaRuntime:
     def invoke(self, fn, payload: bytes, *, invocation_type: str = "RequestResponse",
                trigger: str = "invoke", request_id: str | None = None, attempt: int = 1,
                invoked_arn: str | None = None, client_context: dict | None = None,
-               arrival: float | None = None) -> InvokeResult:
+               arrival: float | None = None, trace_header: str | None = None) -> InvokeResult:
         """Run one invocation synchronously (in the calling thread) and record it."""
         rid = request_id or new_request_id()
         arrival = arrival or time.time()
@@ -299,7 +299,7 @@ class LambdaRuntime:
         holder: list[Environment] = [env] if env is not None else []
         try:
             result = self._run(fn, key, holder, payload, rid, rec, invocation_type,
-                               invoked_arn or fn.function_arn, client_context)
+                               invoked_arn or fn.function_arn, client_context, trace_header)
             self._record(fn, rec, concurrent_fn, concurrent_all, invoked_arn)
             return result
         except Exception as exc:  # noqa: BLE001 - a failure of the local service, not of the handler
@@ -335,7 +335,7 @@ class LambdaRuntime:
                      qualifier=qualifier, when=self.clock.now())
 
     def _run(self, fn, key, holder, payload, rid, rec: Invocation, invocation_type, arn,
-             client_context) -> InvokeResult:
+             client_context, trace_header: str | None = None) -> InvokeResult:
         name, version, memory = fn.function_name, str(fn.version), int(fn.memory_size)
         env = holder[0] if holder else None
         lines: list[str] = []
@@ -359,7 +359,8 @@ class LambdaRuntime:
         timeout_s = float(fn.timeout or limits.TIMEOUT_DEFAULT_S)
         header = {"type": "invoke", "id": rid, "arn": arn,
                   "deadline_ms": int(time.time() * 1000 + timeout_s * 1000),
-                  "trace_id": self.xray.begin(fn, rid, rec.arrival) if tracing_active(fn) else
+                  "trace_id": self.xray.begin(fn, rid, rec.arrival, trace_header)
+                  if traced(fn, trace_header) else
                   f"Root=1-{int(time.time()):08x}-{new_request_id().replace('-', '')[:24]};Sampled=0",
                   "client_context": client_context}
         rec.invoke_start = time.time()

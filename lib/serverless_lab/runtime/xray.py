@@ -49,6 +49,12 @@ def tracing_active(fn: Any) -> bool:
     return isinstance(config, dict) and config.get("Mode") == "Active"
 
 
+def traced(fn: Any, upstream: str | None = None) -> bool:
+    """True when Lambda traces the call: an ``Active`` function, or a caller whose tracing header
+    says ``Sampled=1`` (API Gateway with tracing on decides for the function)."""
+    return tracing_active(fn) or X.parse_trace_header(upstream or "").get("Sampled") == "1"
+
+
 @dataclass
 class _Traced:
     trace_id: str
@@ -58,6 +64,7 @@ class _Traced:
     region: str
     arn: str
     started: float
+    parent_id: str | None = None     # the caller's segment (API Gateway's), when it traced the call
 
     @property
     def header(self) -> str:
@@ -95,10 +102,15 @@ class XRayDaemon:
         """The variables a traced function's environment gets."""
         return {"AWS_XRAY_DAEMON_ADDRESS": self.address, "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"}
 
-    def begin(self, fn: Any, request_id: str, arrival: float) -> str:
-        """Start the trace of one invocation; returns the handler's ``_X_AMZN_TRACE_ID``."""
-        t = _Traced(X.new_trace_id(arrival), X.new_segment_id(), X.new_segment_id(), fn.account_id, fn.region,
-                    fn.function_arn, arrival)
+    def begin(self, fn: Any, request_id: str, arrival: float, upstream: str | None = None) -> str:
+        """Start the trace of one invocation; returns the handler's ``_X_AMZN_TRACE_ID``.
+
+        ``upstream`` is the caller's tracing header: its ``Root`` is the trace, its ``Parent`` the
+        segment that called Lambda.
+        """
+        up = X.parse_trace_header(upstream or "")
+        t = _Traced(up.get("Root") or X.new_trace_id(arrival), X.new_segment_id(), X.new_segment_id(),
+                    fn.account_id, fn.region, fn.function_arn, arrival, up.get("Parent") or None)
         with self._lock:
             self._pending[request_id] = t
             self._where[t.trace_id] = (fn.account_id, fn.region)
@@ -120,6 +132,8 @@ class XRayDaemon:
                    "start_time": t.started, "end_time": end, "origin": X.LAMBDA_SERVICE,
                    "http": {"response": {"status": status}},
                    "aws": {"request_id": rec.request_id}}
+        if t.parent_id:
+            service["parent_id"] = t.parent_id
         if rec.outcome == "throttled":
             service["throttle"] = service["error"] = True
         docs = [service]

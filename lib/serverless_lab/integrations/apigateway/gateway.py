@@ -31,7 +31,7 @@ from urllib.parse import unquote
 
 from ... import sample_events
 from ..invoke import invoke_lambda, lambda_arn_from_uri
-from . import access_logs, aws_integrations, http_deployments, service_integrations
+from . import access_logs, aws_integrations, http_deployments, service_integrations, tracing
 from .authorizers import AuthorizerCache, authorize_http, authorize_rest
 from .denials import Denied
 from .deployments import deployed, path_of
@@ -68,6 +68,7 @@ class GatewayRequest:
     scheme: str = "https"
     port: int = 443
     matched_route: str | None = None  # the resource path (REST) or route key (HTTP) that served it
+    trace: tracing.StageTrace | None = None   # set when the REST stage has X-Ray tracing enabled
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -253,6 +254,7 @@ class _Target:
     api_key: str | None = None
     api_id: str = ""
     edge: bool = False             # an edge-optimized REST API: requests come through CloudFront
+    trace_header: str | None = None  # X-Amzn-Trace-Id of API Gateway's Lambda call (tracing enabled)
 
 
 class ApiGateway:
@@ -277,8 +279,14 @@ class ApiGateway:
         try:
             rest = self._rest_api(request.api_id, region)
             if rest is not None:
-                response = self._serve_rest(rest, request, region)
                 stage_name = request.path.lstrip("/").partition("/")[0]
+                request.trace = tracing.begin(
+                    rest, rest.stages.get(stage_name), stage_name, request.method,
+                    f"https://{EXECUTE_API_DOMAIN.format(api_id=request.api_id, region=region)}{request.path}",
+                    request.header("x-amzn-trace-id"), request.source_ip, self.account_id, region)
+                response = self._serve_rest(rest, request, region)
+                if request.trace is not None:
+                    request.trace.finish(response.status)
                 self._access_log(rest.stages.get(stage_name), stage_name, rest.id, request, response, region,
                                  rest=True)
                 return response
@@ -584,7 +592,8 @@ class ApiGateway:
         if "host" not in names:
             headers.insert(0, ("Host", EXECUTE_API_DOMAIN.format(api_id=request.api_id,
                                                                  region=region)))
-        trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+        trace = f"Root={request.trace.trace_id}" if request.trace is not None else \
+            f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
         for name, value in (("X-Amzn-Trace-Id", trace), ("X-Forwarded-For", request.source_ip),
                             ("X-Forwarded-Port", str(request.port)),
                             ("X-Forwarded-Proto", request.scheme)):
@@ -623,6 +632,8 @@ class ApiGateway:
             resource_id=target.resource_id)
         if target.authorizer is not None:
             event["requestContext"]["authorizer"] = target.authorizer
+        if request.trace is not None:
+            target.trace_header = request.trace.lambda_header()
         if target.api_key_id and isinstance(event["requestContext"].get("identity"), dict):
             event["requestContext"]["identity"]["apiKey"] = target.api_key
             event["requestContext"]["identity"]["apiKeyId"] = target.api_key_id
@@ -708,7 +719,7 @@ class ApiGateway:
             try:
                 box["result"] = invoke_lambda(target.function_arn, event, "apigateway",
                                               account_id=self.account_id, region=region,
-                                              permission=permission)
+                                              permission=permission, trace_header=target.trace_header)
             except BaseException as exc:  # noqa: BLE001 - reported to the client as AWS does
                 box["error"] = exc
 
