@@ -22,8 +22,9 @@ the documents into whole segments, as X-Ray does).
 What differs from AWS: every request to an ``Active`` function is traced (AWS samples the first
 request each second and 5% of the others, and the rate cannot be changed for Lambda);
 ``PassThrough`` functions are not traced (the course's API Gateway and other triggers send no
-sampled tracing header); the documents arrive asynchronously over UDP, as on AWS, so read them
-with :meth:`XRayDaemon.wait_for` or poll.
+sampled tracing header); the documents travel over UDP, as on AWS; the daemon stores what a handler
+sent before its invocation's answer is returned (on AWS they reach X-Ray seconds later), and a
+document sent from elsewhere (a thread the handler left running) when it arrives.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class XRayDaemon:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         self._sock.bind(("127.0.0.1", 0))
-        self._sock.settimeout(0.2)
+        self._sock.setblocking(False)
+        self._recv_lock = threading.Lock()           # one reader at a time: the thread, or finish()
         self.address = f"127.0.0.1:{self._sock.getsockname()[1]}"
         self._lock = threading.Condition()
         self._pending: dict[str, _Traced] = {}       # request id -> its trace
@@ -125,6 +127,10 @@ class XRayDaemon:
             t = self._pending.pop(rec.request_id, None)
         if t is None:
             return None
+        # the handler's SDK sent its documents before the invocation ended, and a datagram on the
+        # loopback is in this socket's buffer once sendto returns: store them now, so the trace
+        # is whole when Invoke answers
+        self.drain()
         end = time.time()
         fault = rec.outcome != "success"
         status = 429 if rec.outcome == "throttled" else 200
@@ -176,24 +182,39 @@ class XRayDaemon:
             self._lock.notify_all()
 
     def _serve(self) -> None:
+        import select
+
         while not self._stopped:
             try:
-                data, _addr = self._sock.recvfrom(_MAX_DATAGRAM)
-            except TimeoutError:
-                continue
-            except OSError:
+                readable, _, _ = select.select([self._sock], [], [], 0.2)
+            except (OSError, ValueError):
                 return
-            try:
-                doc = X.parse_datagram(data)
-                self._store(doc)
-            except ValueError as exc:   # json.JSONDecodeError included
-                self._reject(str(exc))
-                continue
-            except self._bad_segment as exc:   # what PutTraceSegments lists as unprocessed
-                self._reject(f"{exc.code}: {exc.message}")
-                continue
-            with self._lock:
-                self.received += 1
+            if readable:
+                self.drain()
+
+    def drain(self) -> int:
+        """Store every datagram waiting in the socket; returns how many were read."""
+        n = 0
+        with self._recv_lock:
+            while True:
+                try:
+                    data, _addr = self._sock.recvfrom(_MAX_DATAGRAM)
+                except (BlockingIOError, InterruptedError):
+                    return n
+                except OSError:
+                    return n
+                n += 1
+                try:
+                    doc = X.parse_datagram(data)
+                    self._store(doc)
+                except ValueError as exc:   # json.JSONDecodeError included
+                    self._reject(str(exc))
+                    continue
+                except self._bad_segment as exc:   # what PutTraceSegments lists as unprocessed
+                    self._reject(f"{exc.code}: {exc.message}")
+                    continue
+                with self._lock:
+                    self.received += 1
 
     def _reject(self, why: str) -> None:
         self.rejected.append(why)
