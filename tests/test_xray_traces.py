@@ -374,3 +374,16 @@ def test_assemble_nests_independent_subsegments_by_parent_id():
     assert out[0]["subsegments"][0]["subsegments"][0]["name"] == "g"
     assert "parent_id" not in out[0]["subsegments"][0] and "type" not in out[0]["subsegments"][0]
     assert "subsegments" not in seg                             # the inputs are not modified
+
+
+def test_xray_prices_and_lambda_sampling():
+    """https://aws.amazon.com/xray/pricing/: $5.00 per 1 M traces recorded, $0.50 per 1 M retrieved or
+    scanned, 100,000 / 1,000,000 free a month; services-xray.html: 1 request a second and 5% of the rest."""
+    from serverless_lab import pricing
+
+    # AWS's own example: 2,000 requests an hour at 10% for 31 days = 148,800 traces; 48,800 billable = $0.244
+    assert pricing.xray_cost(2000 * 24 * 31 * 0.10).total == pytest.approx(0.244)
+    assert pricing.xray_cost(0, retrieved=155_000, scanned=620_000).total == 0.0
+    assert pricing.xray_cost(1_000_000, retrieved=3_000_000, free_tier=False).total == pytest.approx(6.50)
+    assert pricing.xray_lambda_sampled(0.5, 100) == pytest.approx(50)
+    assert pricing.xray_lambda_sampled(21, 10) == pytest.approx(10 * (1 + 0.05 * 20))

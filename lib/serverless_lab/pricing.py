@@ -38,6 +38,8 @@ VPC_PRICING_URL = "https://aws.amazon.com/vpc/pricing/"
 PRIVATELINK_PRICING_URL = "https://aws.amazon.com/privatelink/pricing/"
 GATEWAY_ENDPOINTS_URL = "https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html"
 NETWORK_PRICES_READ = "2026-12-07"
+XRAY_PRICING_URL = "https://aws.amazon.com/xray/pricing/"
+XRAY_LAMBDA_SAMPLING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"
 
 
 class PricingInputError(LabError, ValueError):
@@ -99,6 +101,12 @@ PRICES: dict[str, Price] = {
                                          "each interface endpoint in each Availability Zone"),
     "vpc.interface_endpoint.gb": Price(0.01, "GB processed", PRIVATELINK_PRICING_URL, "first 1 PB a month in the Region"),
     "vpc.gateway_endpoint": Price(0.0, "endpoint", GATEWAY_ENDPOINTS_URL, "S3 and DynamoDB: no additional charge"),
+    # X-Ray (read 2026-12-07) ----------------------------------------------------------------
+    "xray.trace.recorded": Price(5.00 / 1e6, "trace recorded", XRAY_PRICING_URL, "$5.00 per 1 M traces recorded"),
+    "xray.trace.retrieved": Price(0.50 / 1e6, "trace retrieved or scanned", XRAY_PRICING_URL,
+                                  "$0.50 per 1 M traces retrieved or scanned"),
+    "xray.free.recorded": Price(100_000, "traces recorded / month", XRAY_PRICING_URL, "always free"),
+    "xray.free.retrieved": Price(1_000_000, "traces retrieved or scanned / month", XRAY_PRICING_URL, "always free"),
 }
 
 TIERS: dict[str, tuple[Tiers, str, str]] = {
@@ -562,6 +570,29 @@ def vpc_endpoints_cost(interface_endpoints: int, azs: int, interface_gb: float, 
         CostLine("gateway_endpoints", gateway_endpoints, "endpoint", 0.0, 0.0, "no charge"),
     ], dict(interface_endpoints=interface_endpoints, azs=azs, interface_gb=interface_gb,
             gateway_endpoints=gateway_endpoints, hours=hours))
+
+
+def xray_lambda_sampled(requests_per_second: float, seconds: float = SECONDS_PER_MONTH) -> float:
+    """Traces X-Ray records for a function with active tracing under steady traffic: Lambda's
+    sampling rule is the first request each second and 5% of the others, and cannot be changed
+    ("Visualize Lambda function invocations using AWS X-Ray")."""
+    _check_nonneg(requests_per_second=requests_per_second, seconds=seconds)
+    return (min(requests_per_second, 1.0) + 0.05 * max(requests_per_second - 1.0, 0.0)) * seconds
+
+
+def xray_cost(recorded: float, retrieved: float = 0, scanned: float = 0, free_tier: bool = True) -> Cost:
+    """X-Ray: traces recorded, and traces retrieved (BatchGetTraces, the console) or scanned
+    (GetTraceSummaries, filter expressions); the free tier (100,000 recorded, 1,000,000 retrieved
+    or scanned a month) is permanent (X-Ray pricing page)."""
+    _check_nonneg(recorded=recorded, retrieved=retrieved, scanned=scanned)
+    pr, pq = PRICES["xray.trace.recorded"].usd, PRICES["xray.trace.retrieved"].usd
+    rec = max(recorded - (PRICES["xray.free.recorded"].usd if free_tier else 0), 0)
+    read = max(retrieved + scanned - (PRICES["xray.free.retrieved"].usd if free_tier else 0), 0)
+    return Cost("AWS X-Ray", [
+        CostLine("traces_recorded", rec, "trace", pr, rec * pr, "after the free tier" if free_tier else ""),
+        CostLine("traces_retrieved_or_scanned", read, "trace", pq, read * pq,
+                 "after the free tier" if free_tier else ""),
+    ], dict(recorded=recorded, retrieved=retrieved, scanned=scanned, free_tier=free_tier))
 
 
 def aurora_serverless_v2_cost(acu_hours: float, storage_gb: float = 0.0, io_requests: float = 0) -> Cost:
