@@ -12,6 +12,9 @@ solution) and must lose that exercise's points through the grader, while the par
 * an on-call alarm on the *count* of errors instead of the error rate (it pages at high traffic on 4% and stays
   silent at low traffic on 20%), on 1 of 1 minutes (one failed call at night pages), with missing data as
   breaching (a quiet night pages), with >= 5% (exactly 5% pages), and one without its action (nobody is paged).
+* the slow call read from the function segment's direct subsegments only (the calls Powertools nests under
+  ``## handler`` are missed), from the slowest subsegment of any kind (Lambda's ``Initialization``), or from the
+  first segment only (API Gateway's, or the first of two functions).
 """
 
 from __future__ import annotations
@@ -144,6 +147,54 @@ NO_ACTION = RATE_ALARM_HEAD + '''
                 TreatMissingData="notBreaching")
 '''
 
+TOP_LEVEL_ONLY = '''
+def slowest_call(trace: dict):
+    best, best_s = None, -1.0
+    for seg in trace["Segments"]:
+        for node in json.loads(seg["Document"]).get("subsegments", []):    # one level down only
+            if node.get("namespace") == "aws" and node["end_time"] - node["start_time"] > best_s:
+                info = node.get("aws", {})
+                best = (node["name"], info.get("operation"), info.get("table_name") or info.get("queue_url"))
+                best_s = node["end_time"] - node["start_time"]
+    return best
+'''
+
+ANY_SUBSEGMENT = '''
+def slowest_call(trace: dict):
+    def nodes(node):
+        yield node
+        for sub in node.get("subsegments", []):
+            yield from nodes(sub)
+
+    best, best_s = None, -1.0
+    for seg in trace["Segments"]:
+        doc = json.loads(seg["Document"])
+        for node in nodes(doc):
+            if node is not doc and node["end_time"] - node["start_time"] > best_s:   # any subsegment
+                info = node.get("aws", {})
+                best = (node["name"], info.get("operation"), info.get("table_name") or info.get("queue_url"))
+                best_s = node["end_time"] - node["start_time"]
+    return best
+'''
+
+FIRST_FUNCTION_ONLY = '''
+def slowest_call(trace: dict):
+    def nodes(node):
+        yield node
+        for sub in node.get("subsegments", []):
+            yield from nodes(sub)
+
+    docs = [json.loads(s["Document"]) for s in trace["Segments"]]
+    function = next(d for d in docs if d.get("origin") == "AWS::Lambda::Function")   # "the" function
+    best, best_s = None, -1.0
+    for node in nodes(function):
+        if node.get("namespace") == "aws" and node["end_time"] - node["start_time"] > best_s:
+            info = node.get("aws", {})
+            best = (node["name"], info.get("operation"), info.get("table_name") or info.get("queue_url"))
+            best_s = node["end_time"] - node["start_time"]
+    return best
+'''
+
 STUDENTS = {
     "no-alarm": ({"lab12_canary": CANARY_WITHOUT_ALARM}, ["lab12_canary_rollback_test"], ["lab12_canary_alarm_test"]),
     "function-alarm": ({"lab12_canary": ALARM_ON_THE_FUNCTION}, ["lab12_canary_alarm_test"],
@@ -157,6 +208,9 @@ STUDENTS = {
                           ["lab12_rate_alarm_action_test"]),
     "at-least-five": ({"lab12_rate_alarm": AT_LEAST_FIVE}, ["lab12_rate_alarm_test"], ["lab12_rate_alarm_action_test"]),
     "no-action": ({"lab12_rate_alarm": NO_ACTION}, ["lab12_rate_alarm_action_test"], ["lab12_rate_alarm_test"]),
+    "trace-top-level": ({"lab12_slowest_call": TOP_LEVEL_ONLY}, ["lab12_slowest_call_test"], ["lab12_network_bill_test"]),
+    "trace-any-subsegment": ({"lab12_slowest_call": ANY_SUBSEGMENT}, ["lab12_slowest_call_test"], []),
+    "trace-first-function": ({"lab12_slowest_call": FIRST_FUNCTION_ONLY}, ["lab12_slowest_call_test"], []),
 }
 
 

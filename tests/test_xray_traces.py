@@ -332,6 +332,7 @@ def test_rest_stage_with_tracing_puts_api_gateway_in_front_of_the_function(world
     header = X.parse_trace_header(reply.json()["trace"])
     assert header["Sampled"] == "1"
     assert reply.json()["event_header"] == f"Root={header['Root']}"
+    assert reply.headers["X-Amzn-Trace-Id"] == f"Root={header['Root']}"   # the client learns its trace id
     segments = _segments(world["xray"], header["Root"], lambda s: len(s) >= 3)
     by_origin = {s.get("origin"): s for s in segments}
     stage = by_origin["AWS::ApiGateway::Stage"]

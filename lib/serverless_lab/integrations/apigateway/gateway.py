@@ -654,7 +654,7 @@ class ApiGateway:
             log.warning("Malformed Lambda proxy response from %s: %r", target.function_arn,
                         payload[:200])
             return self._integration_error(rest)
-        mapped.headers += self._standard_headers(rest, request_id)
+        mapped.headers += self._standard_headers(rest, request_id, request.trace)
         return mapped
 
     def _call_v2(self, target: _Target, request: GatewayRequest, region: str, api_id: str
@@ -684,11 +684,13 @@ class ApiGateway:
         return mapped
 
     @staticmethod
-    def _standard_headers(rest: bool, request_id: str) -> list[tuple[str, str]]:
+    def _standard_headers(rest: bool, request_id: str, trace: tracing.StageTrace | None = None
+                          ) -> list[tuple[str, str]]:
         if rest:
+            root = trace.trace_id if trace is not None else f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
             return [("x-amzn-RequestId", request_id),
                     ("x-amz-apigw-id", base64.b32encode(uuid.uuid4().bytes).decode()[:16]),
-                    ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}")]
+                    ("X-Amzn-Trace-Id", f"Root={root}")]   # a traced request's trace id
         return [("Apigw-Requestid", request_id)]
 
     @staticmethod
