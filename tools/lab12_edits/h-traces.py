@@ -24,7 +24,8 @@ crosses records a **segment** (its part of the work) with **subsegments** (the c
 ([X-Ray concepts](https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html)):
 
 - a REST API stage with **tracing enabled** records an `AWS::ApiGateway::Stage` segment and calls Lambda with the header
-  `Root=1-…;Parent=<its segment>;Sampled=1` ([API Gateway and X-Ray](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html));
+  `Root=1-…;Parent=<its segment>;Sampled=1`
+  ([API Gateway and X-Ray](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-xray.html));
 - Lambda records two segments: `AWS::Lambda` (the time the request spent in the Lambda service) and `AWS::Lambda::Function`
   with the subsegments `Initialization` (cold starts only), `Invocation` and `Overhead`. With `TracingConfig: {Mode: Active}`
   (SAM: `Tracing: Active`) it does so even when no caller sampled the request
@@ -104,8 +105,8 @@ for n, customer in enumerate(["c-17", "c-17", "c-42"], 1):
     trace_ids.append(reply.headers["X-Amzn-Trace-Id"].removeprefix("Root="))   # API Gateway names the trace
     print(reply.status_code, reply.json(), trace_ids[-1])'''
 
-MD_MAP = r"""The **service map** is drawn from every segment of those traces: a node per service (the client, the API stage, the Lambda
-service, the function, the table, the queue), an arrow per caller → callee with its request count, errors and average
+MD_MAP = r"""The **service map** is drawn from every segment of those traces: a node per service (the client, the API stage,
+the Lambda service, the function, the table, the queue), an arrow per caller → callee with its request count, errors and average
 latency. The **timeline** is one request: a bar per segment and subsegment, nested as the document nests them. The first
 request paid the cold start (`Initialization`: importing Powertools and the X-Ray SDK); look at where the rest of the time
 went."""
@@ -114,12 +115,13 @@ CODE_MAP = r'''traces = xray.batch_get_traces(TraceIds=trace_ids)["Traces"]
 display(viz.service_map(traces))
 display(viz.trace_timeline(traces[0]))'''
 
-MD_BOTO3 = r"""The same data through boto3, as the console reads it: `GetTraceSummaries` finds traces in a time window (on AWS also by a
-filter expression such as `annotation.customer = "c-42"`), `BatchGetTraces` returns each trace's segments as JSON documents.
+MD_BOTO3 = r"""The same data through boto3, as the console reads it: `GetTraceSummaries` finds traces in a time window
+(on AWS also by a filter expression such as `annotation.customer = "c-42"`),
+`BatchGetTraces` returns each trace's segments as JSON documents.
 A document is a tree; `walk` visits every node of it."""
 
 CODE_BOTO3 = r'''summaries = xray.get_trace_summaries(StartTime=time.time() - 3600, EndTime=time.time() + 60)["TraceSummaries"]
-print(len(summaries), "traces in the last hour; ours:", sorted(set(trace_ids) & {s["Id"] for s in summaries}) == sorted(trace_ids))
+print(len(summaries), "traces in the last hour; ours among them:", set(trace_ids) <= {s["Id"] for s in summaries})
 
 
 def walk(node: dict, depth: int = 0):
