@@ -33,7 +33,8 @@ from .traces import service_map, service_map_data, trace_timeline
 __all__ = [
     "timeline", "timeline_data", "concurrency_chart", "concurrency_data", "latency_chart", "cost_chart",
     "crossover_chart", "stepfunctions_graph", "execution_path", "dashboard", "Dashboard", "setup_notebook",
-    "to_html", "save_image", "figures_html", "cloudwatch_dashboard", "widget_queries", "service_map", "service_map_data", "trace_timeline",
+    "to_html", "save_image", "figures_html", "cloudwatch_dashboard", "widget_queries", "service_map",
+    "service_map_data", "trace_timeline",
 ]
 
 
