@@ -13,7 +13,19 @@ from conftest import ROOT
 LAB = "lab00-welcome"
 RELEASE = ROOT / "labs" / LAB / f"{LAB}.ipynb"
 SOLUTION = ROOT / "solutions" / LAB / f"{LAB}.ipynb"
-CHARGE_OK = "def request_charge(requests_per_month):\n    return max(0, requests_per_month - 1_000_000) * 0.20 / 1_000_000\n"
+# Exercise 3 (the batching decision) answered right, in pure Python: no mocked AWS needed to grade it
+BATCH_OK = ("import math\n\n"
+            "def choose_batch(readings_per_day, max_wait_seconds):\n"
+            "    def charge(b):\n"
+            "        return max(0, math.ceil(30 * readings_per_day / b) - 1_000_000) * 0.20 / 1_000_000\n"
+            "    longest = max_wait_seconds * readings_per_day // 86_400 + 1\n"
+            "    b = 1\n"
+            "    while b < longest and charge(b) > charge(longest):\n"
+            "        b += 1\n"
+            "    return b, charge(b)\n")
+# ... and wrong: one reading per request, whatever it costs
+BATCH_NEVER = ("def choose_batch(readings_per_day, max_wait_seconds):\n"
+               "    return 1, max(0, 30 * readings_per_day - 1_000_000) * 0.20 / 1_000_000\n")
 COUNT_ONE_PAGE = ("def count_objects(bucket, prefix=''):\n"
                   "    return len(s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get('Contents', []))\n")
 
@@ -38,13 +50,13 @@ def answer(nb, solution_id: str, code: str) -> None:
     nb.cells[index_of(nb, solution_id)].source = code
 
 
-def lean(charge: str | None = CHARGE_OK) -> nbformat.NotebookNode:
+def lean(batch: str | None = BATCH_OK) -> nbformat.NotebookNode:
     """The release without its guided code cells (no mock to start: runs in a second or two),
-    with exercise 3 answered by `charge` (exercises 1, 2 and 4 then fail: no s3 client)."""
+    with exercise 3 (pure Python) answered by `batch` (exercises 1, 2 and 4 then fail: no s3 client)."""
     nb = release()
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or gid(c)]
-    if charge is not None:
-        answer(nb, "lab00_request_charge", charge)
+    if batch is not None:
+        answer(nb, "lab00_request_charge", batch)
     return nb
 
 

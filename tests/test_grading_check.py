@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from grading_helpers import COUNT_ONE_PAGE, LAB, answer, index_of, lean, release, solution, write
+from grading_helpers import BATCH_NEVER, COUNT_ONE_PAGE, LAB, answer, index_of, lean, release, solution, write
 from serverless_lab.errors import LabError
 from serverless_lab.grading.course import tool_env
 from serverless_lab.grading.jobs import MOTO_TIMEOUT, cell_timeout
@@ -87,16 +87,16 @@ def test_check_reports_each_exercise_and_never_touches_the_file(tmp_path):
 def test_check_shows_assertion_message_and_hint(tmp_path):
     from serverless_lab.grading.check import check_notebook, format_check
 
-    nb = lean("def request_charge(requests_per_month):\n    return requests_per_month * 0.20 / 1_000_000\n")
+    nb = lean(BATCH_NEVER)
     path = write(tmp_path, "me", nb)
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     result = check_notebook(path)
     ex3 = result.exercises[2]
     assert ex3.status == "failed"
-    assert ex3.message == "AssertionError: the first million requests a month are free"
+    assert ex3.message == "AssertionError: 3 M readings a month: batches of 3 make 1 M requests, all free"
     assert ex3.hint
     text = format_check(result)
-    assert "the first million requests a month are free" in text and "hint:" in text
+    assert "batches of 3 make 1 M requests, all free" in text and "hint:" in text
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
 
 

@@ -40,7 +40,7 @@ TAG = f"serverless-lab-daemon-{uuid.uuid4().hex[:8]}"
 
 def _cheater(out: Path) -> nbformat.NotebookNode:
     """Wrong answer, then everything a student might try to get points or touch others' grades."""
-    nb = lean("def request_charge(requests_per_month):\n    return 0.0\n")
+    nb = lean("def choose_batch(readings_per_day, max_wait_seconds):\n    return 1, 0.0\n")
     fake_feedback = out / "feedback" / "solution" / LAB / f"{LAB}.html"
     add_cell(nb, f"""
 import builtins, math, os, subprocess, sys

@@ -15,12 +15,12 @@ pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("grading_hostile")]
 def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submitted")
     out = tmp_path_factory.mktemp("out")
-    write(subs, "looper", lean("def request_charge(requests_per_month):\n    while True:\n        pass\n"))
+    write(subs, "looper", lean("def choose_batch(readings_per_day, max_wait_seconds):\n    while True:\n        pass\n"))
     deaf = lean()
     add_cell(deaf, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass")
     write(subs, "deaf", deaf)
     victim_path = write(subs, "victim", lean())
-    attacker = lean("def request_charge(requests_per_month):\n    return 0\n")
+    attacker = lean("def choose_batch(readings_per_day, max_wait_seconds):\n    return 1, 0\n")
     add_cell(attacker, f"open({str(victim_path)!r}, 'w').write('{{}}')\n"
                        f"import glob\nfor p in glob.glob('../../*/*/*.ipynb'):\n    open(p, 'w').write('{{}}')")
     write(subs, "attacker", attacker)

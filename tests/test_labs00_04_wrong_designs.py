@@ -31,10 +31,12 @@ COUNT_ONE_PAGE = '''
 def count_objects(bucket: str, prefix: str = "") -> int:
     return s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)   # one page: at most 1,000 keys
 '''
-CHARGE_NO_FREE_TIER = '''
-def request_charge(requests_per_month: int) -> float:
-    import math
-    return math.ceil(max(0, requests_per_month - 1_000_000) / 1_000_000) * 0.20   # billed per started million
+BATCH_AS_WAIT_ALLOWS = '''
+import math
+
+def choose_batch(readings_per_day: int, max_wait_seconds: int) -> tuple[int, float]:
+    b = max_wait_seconds * readings_per_day // 86_400 + 1      # every request costs, so batch as much as the wait allows
+    return b, max(0, math.ceil(30 * readings_per_day / b) - 1_000_000) * 0.20 / 1_000_000
 '''
 
 # --- lab 01 -------------------------------------------------------------------------------------
@@ -350,7 +352,7 @@ WRONG = {
     "lab00-welcome": {
         "lab00_save_note": (SAVE_NOTE_CHARACTERS, ["lab00_save_note_test"]),
         "lab00_count_objects": (COUNT_ONE_PAGE, ["lab00_count_objects_test"]),
-        "lab00_request_charge": (CHARGE_NO_FREE_TIER, ["lab00_request_charge_test"]),
+        "lab00_request_charge": (BATCH_AS_WAIT_ALLOWS, ["lab00_request_charge_test"]),
     },
     "lab01-lambda-basics": {
         "lab01_validate_order": (VALIDATE_OWN_REQUEST_ID, ["lab01_validate_order_test"]),
