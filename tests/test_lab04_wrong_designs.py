@@ -8,7 +8,9 @@ must still score 0 on the cell that checks its idea:
 * the course's helper called as the answer to the cost exercise (``pricing.dynamodb_on_demand_cost``): it
   prices what it is given, but never refuses an item over 400 KB, which DynamoDB cannot store;
 * the design exercise 1 asks the student to reject: partition key ``order_id`` with a GSI on ``customer_id``
-  (one customer's orders are spread over as many partition keys as orders; the main pattern reads an index).
+  (one customer's orders are spread over as many partition keys as orders; the main pattern reads an index);
+* exercise 1's rejected alternatives guessed (every one "fails pattern 1"): the hidden test checks each of the
+  four against the access pattern it cannot serve, and names the ones that are wrong.
 """
 
 from __future__ import annotations
@@ -81,11 +83,15 @@ def orders_for_customer(name: str, customer_id: str, start: str | None = None, e
 
 def get_order(name: str, order_id: str) -> dict | None:
     return dynamodb.Table(name).get_item(Key={"order_id": order_id}).get("Item")
+
+
+def failing_pattern(design: str) -> int:
+    return 1                                          # a guess: "every alternative breaks the main pattern"
 '''
 
 WRONG = {"lab04_optimistic_lock": (RETRY_EVERY_ERROR, ["lab04_optimistic_lock_test"]),
          "lab04_on_demand_cost": (COST_FROM_HELPER, ["lab04_on_demand_cost_test"]),
-         "lab04_orders_design": (ORDERS_BY_ORDER_ID, ["lab04_orders_keys"])}
+         "lab04_orders_design": (ORDERS_BY_ORDER_ID, ["lab04_orders_keys", "lab04_orders_rejected"])}
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +108,12 @@ def test_wrong_design_scores_zero(graded, test_id):
 def test_the_right_parts_still_score(graded, test_id):
     # retrying every error still resolves real conflicts; the rejected key design still answers both patterns
     assert graded[test_id].points == graded[test_id].max_points, (test_id, graded[test_id].status, graded[test_id].message)
+
+
+def test_a_guessed_rejection_is_told_which_designs_it_misjudged(graded):
+    message = graded["lab04_orders_rejected"].message or ""
+    assert "B fails pattern 3, not 1" in message and "C fails pattern 2, not 1" in message, message
+    assert "A fails" not in message and "D fails" not in message, message   # the right guesses are not blamed
 
 
 def test_the_feedback_says_what_to_retry(graded):
