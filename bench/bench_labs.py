@@ -72,19 +72,15 @@ def _label(cell: nbformat.NotebookNode) -> str:
 
 
 def _cpu(proc: psutil.Process) -> float:
-    """User + system seconds of a process, its finished children and its live descendants."""
-    try:
-        t = proc.cpu_times()
-        total = t.user + t.system + t.children_user + t.children_system
-        for child in proc.children(recursive=True):
-            try:
-                c = child.cpu_times()
-                total += c.user + c.system
-            except psutil.Error:
-                pass
-        return total
-    except psutil.Error:
-        return 0.0
+    """User + system seconds of a process and of its descendants, finished (reaped) or alive."""
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
 
 
 def run_lab(path: Path) -> LabRun:
