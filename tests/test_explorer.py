@@ -267,3 +267,30 @@ def test_auto_refresh_follows_the_world_and_stops_with_the_session():
     ex._thread.join(timeout=60)
     assert not ex._thread.is_alive() and not ex.auto.value, "the timer stops with the session"
     assert "stopped" in ex.status.value
+
+
+def test_a_survey_reads_only_the_services_moto_has_loaded():
+    """A service never called holds nothing, and moto loads its models only at its first call: the survey
+    skips it instead of starting its extension (the Lambda runtime, the Step Functions interpreter) to list
+    nothing (issue #26). A fresh interpreter, so no other test has loaded those models."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import json, boto3
+from serverless_lab import mock_aws
+from serverless_lab.viz.world import survey
+with mock_aws() as aws:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="survey-only-s3")
+    world = survey(aws)
+    print(json.dumps({"buckets": [r.name for r in world.resources["s3"]], "extensions": sorted(aws.extensions),
+                      "services": sorted(world.resources)}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["buckets"] == ["survey-only-s3"]
+    assert "lambda" not in seen["extensions"] and "stepfunctions" not in seen["extensions"], seen
+    assert "stepfunctions" in seen["services"] and "lambda" in seen["services"], "skipped services are listed, empty"

@@ -20,7 +20,9 @@ function → anything     an environment variable whose value names a resource (
 A service that answers with an error (a permission missing on a real account, a call moto does
 not implement) gets a note instead of its resources; the other services are still read.
 ECS and RDS are read only once moto has loaded them (a lab that never used them has none, and
-loading them costs seconds).
+loading them costs seconds). On the in-process moto backend every other service is read only once
+moto has loaded its models too: a service never called holds nothing, and a read would start its
+extension (the Lambda runtime, the Step Functions interpreter: about a second of CPU) to list nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ SERVICES: tuple[tuple[str, str], ...] = (
 )
 # moto modules that must already be loaded before the explorer reads a service (see module doc)
 _LOADED_ONLY = {"ecs": "moto.ecs.models", "rds": "moto.rds.models"}
+# on the in-process moto backend (see module doc): each service's models, loaded at its first call
+_MOTO_MODELS = {"lambda": "moto.awslambda.models", "s3": "moto.s3.models", "dynamodb": "moto.dynamodb.models",
+                "sqs": "moto.sqs.models", "sns": "moto.sns.models", "events": "moto.events.models",
+                "apigateway": "moto.apigateway.models", "apigatewayv2": "moto.apigatewayv2.models",
+                "stepfunctions": "moto.stepfunctions.models", **_LOADED_ONLY}
 # the trace's `trigger` for invocations a source makes (runtime/headers.py names them)
 TRIGGERS = {"s3": ("s3",), "sqs": ("sqs",), "dynamodb": ("dynamodb",), "sns": ("sns",),
             "events": ("events", "schedule"), "apigateway": ("apigateway",), "apigatewayv2": ("apigateway",),
@@ -157,8 +164,9 @@ class _Reader:
                 self.world.links.append(lk)
 
     def run(self) -> World:
+        in_process = getattr(self.session, "backend", None) == "moto"
         for key, _title in SERVICES:
-            module = _LOADED_ONLY.get(key)
+            module = (_MOTO_MODELS if in_process else _LOADED_ONLY).get(key)
             if module and module not in sys.modules:
                 self.world.resources[key] = []
                 continue
