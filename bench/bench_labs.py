@@ -16,7 +16,8 @@ loaded machine:
 
 ``python -m bench labs`` runs this bench alone; ``BENCH_LABS=lab02,lab08`` picks labs.
 Nothing is left behind: every process the kernel started is gone when a lab ends (a survivor
-is ended and counted in the "left behind" figure), and the notebooks on disk are never modified.
+is ended and counted in the "left behind" figure), a file a lab leaves in its folder is counted
+and named, and the notebooks on disk are never modified.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class LabRun:
     cpu: float = 0.0
     errors: int = 0
     left_behind: int = 0
+    files_left: list[str] = field(default_factory=list)   # new files in the lab's folder after the run
     cells: list[tuple[float, str]] = field(default_factory=list)   # (seconds, "id: first line")
 
 
@@ -83,10 +85,15 @@ def _cpu(proc: psutil.Process) -> float:
     return total
 
 
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if "__pycache__" not in p.parts}
+
+
 def run_lab(path: Path) -> LabRun:
     from nbclient import NotebookClient
 
     result = LabRun(path.parent.name)
+    files_before = _files(path.parent)
     nb = copy.deepcopy(nbformat.read(path, as_version=4))
     preamble = nbformat.v4.new_code_cell(PREAMBLE)
     nb.cells.insert(0, preamble)
@@ -118,6 +125,7 @@ def run_lab(path: Path) -> LabRun:
     for proc in alive:
         proc.kill()
     result.left_behind = len(alive)
+    result.files_left = sorted(_files(path.parent) - files_before)
     return result
 
 
@@ -141,7 +149,12 @@ def figures(runs: list[LabRun]) -> list[Figure]:
         Figure("labs: first imports of serverless_lab, CPU (sum)", sum(r.import_cpu for r in runs), "cpu-s"),
         Figure("labs: processes left behind", sum(r.left_behind for r in runs), "procs", "0",
                not any(r.left_behind for r in runs)),
+        Figure("labs: files left in the labs' folders", sum(len(r.files_left) for r in runs), "files", "0",
+               not any(r.files_left for r in runs)),
     ]
+    for r in runs:
+        if r.files_left:
+            print(f"{r.lab} left {r.files_left[:5]}", flush=True)
     return out
 
 
