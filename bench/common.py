@@ -15,10 +15,25 @@ class Figure:
     unit: str
     target: str = ""        # e.g. "<= 1.5x floor"
     ok: bool | None = None  # whether the target was met (None: no target)
+    spread: tuple[float, float] | None = None   # (p10, p90) of the samples the value is the median of
 
     def row(self) -> str:
         mark = {True: "met", False: "MISSED", None: ""}[self.ok]
-        return f"{self.name:<58} {self.value:>12.3f} {self.unit:<8} {self.target:<26} {mark}"
+        row = f"{self.name:<58} {self.value:>12.3f} {self.unit:<8} {self.target:<26} {mark}"
+        if self.spread is not None:
+            row += f"{'' if mark else '   '} (p10 {self.spread[0]:.3f}, p90 {self.spread[1]:.3f})"
+        return row
+
+
+def quantile(samples: list[float], q: float) -> float:
+    """The q-quantile of ``samples`` (nearest rank; q=0.5 is a median of the sample)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def spread(samples: list[float], scale: float = 1.0) -> tuple[float, float]:
+    """(p10, p90) of ``samples``, times ``scale``."""
+    return quantile(samples, 0.1) * scale, quantile(samples, 0.9) * scale
 
 
 def median_time(fn: Callable[[], object], repeat: int = 50, warmup: int = 3) -> float:
