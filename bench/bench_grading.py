@@ -3,8 +3,10 @@
 Both grade the same N submissions of lab 00 (half blank releases, half solved), in the same
 run, on this machine. nbgrader gets a private course folder (its own gradebook) built from
 solutions/; `serverless-lab grade` reads the same submissions. Reported: wall times, the
-speed-up (target >= 3x on 2 cores; it was 1.7x when the target was set), notebooks per minute,
-CPU seconds per notebook, and whether both graders gave every student the same score.
+speed-up (issue 26: >= 2.5x on 2 cores, with the same scores; it was 2.1-2.2x when the target
+was set), notebooks per minute, CPU seconds per notebook (and their ratio, which does not depend
+on what else the machine is doing), and whether both graders gave every student the same score.
+The whole course for a whole class is bench_grading_class (opt-in: it takes much longer).
 
 SERVERLESS_LAB_BENCH_N overrides N (default 20).
 """
@@ -29,10 +31,10 @@ from serverless_lab.grading.source import is_grade, strip_hidden
 LAB = "lab00-welcome"
 
 
-def _student_notebooks(root: Path) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+def _student_notebooks(root: Path, lab: str = LAB) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     """(blank, solved) as a student would submit them: the release, and the release with answers."""
-    blank = nbformat.read(root / "labs" / LAB / f"{LAB}.ipynb", as_version=4)
-    sol = nbformat.read(root / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
+    blank = nbformat.read(root / "labs" / lab / f"{lab}.ipynb", as_version=4)
+    sol = nbformat.read(root / "solutions" / lab / f"{lab}.ipynb", as_version=4)
     answers = {(c.metadata.get("nbgrader") or {}).get("grade_id"): c.source for c in sol.cells
                if (c.metadata.get("nbgrader") or {}).get("solution")}
     solved = nbformat.reads(nbformat.writes(blank), as_version=4)
@@ -91,14 +93,18 @@ def run() -> list[Figure]:
         course = _course(Path(tmp), root, n)
         subs = course / "grading" / "submitted"
 
+        load_ours = os.getloadavg()[0]
         c0, t0 = _child_cpu(), time.perf_counter()
         report = grade(subs, Path(tmp) / "ours", workers=cores, quiet=True)
         ours, ours_cpu = time.perf_counter() - t0, _child_cpu() - c0
+        load_ours = max(load_ours, os.getloadavg()[0])
 
+        load_theirs = os.getloadavg()[0]
         c0, t0 = _child_cpu(), time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB, "--force", "--log-level=ERROR"],
                               cwd=course / "grading", env=tool_env(), capture_output=True, text=True, timeout=7200)
         theirs, theirs_cpu = time.perf_counter() - t0, _child_cpu() - c0
+        load_theirs = max(load_theirs, os.getloadavg()[0])
         if proc.returncode:
             raise RuntimeError("nbgrader autograde failed: " + proc.stderr[-2000:])
 
@@ -109,13 +115,17 @@ def run() -> list[Figure]:
     return [
         Figure(f"grading: serverless-lab grade, {n} x {LAB}, {cores} cores", ours, "s"),
         Figure(f"grading: nbgrader autograde (sequential), {n} x {LAB}", theirs, "s"),
-        Figure("grading: speed-up over sequential nbgrader", ratio, "x", ">= 3x on 2 cores",
-               ratio >= 3.0 if cores >= 2 else None),
+        # the two run one after the other: a machine shared with other work can load them differently
+        Figure("grading: 1-min load average around serverless-lab grade (higher of start, end)", load_ours, ""),
+        Figure("grading: 1-min load average around nbgrader autograde (higher of start, end)", load_theirs, ""),
+        Figure("grading: speed-up over sequential nbgrader", ratio, "x", ">= 2.5x on 2 cores, same scores",
+               ratio >= 2.5 and agree == 1.0 if cores >= 2 else None),
         Figure("grading: serverless-lab grade throughput", n / ours * 60, "nb/min"),
         Figure("grading: nbgrader autograde throughput", n / theirs * 60, "nb/min"),
         # CPU seconds do not depend on what else the machine is doing (wall times on a shared machine do)
         Figure("grading: CPU per notebook, serverless-lab grade (all processes)", ours_cpu / n, "s"),
         Figure("grading: CPU per notebook, nbgrader autograde (all processes)", theirs_cpu / n, "s"),
+        Figure("grading: CPU per notebook, nbgrader / serverless-lab grade", theirs_cpu / max(ours_cpu, 1e-9), "x"),
         Figure("grading: students given the same score by both", agree, "fraction", "= 1.0", agree == 1.0),
     ]
 
