@@ -116,15 +116,16 @@ def run() -> list[Figure]:
         Figure(f"grading: serverless-lab grade, {n} x {LAB}, {cores} cores", ours, "s"),
         Figure(f"grading: nbgrader autograde (sequential), {n} x {LAB}", theirs, "s"),
         # the two run one after the other: a machine shared with other work can load them differently
-        Figure("grading: 1-min load average around serverless-lab grade (higher of start, end)", load_ours, ""),
-        Figure("grading: 1-min load average around nbgrader autograde (higher of start, end)", load_theirs, ""),
+        # (each is the higher of the 1-minute load average at its start and at its end)
+        Figure("grading: load average (1 min) around serverless-lab grade", load_ours, ""),
+        Figure("grading: load average (1 min) around nbgrader autograde", load_theirs, ""),
         Figure("grading: speed-up over sequential nbgrader", ratio, "x", ">= 2.5x on 2 cores, same scores",
                ratio >= 2.5 and agree == 1.0 if cores >= 2 else None),
         Figure("grading: serverless-lab grade throughput", n / ours * 60, "nb/min"),
         Figure("grading: nbgrader autograde throughput", n / theirs * 60, "nb/min"),
         # CPU seconds do not depend on what else the machine is doing (wall times on a shared machine do)
-        Figure("grading: CPU per notebook, serverless-lab grade (all processes)", ours_cpu / n, "s"),
-        Figure("grading: CPU per notebook, nbgrader autograde (all processes)", theirs_cpu / n, "s"),
+        Figure("grading: CPU per notebook, serverless-lab grade", ours_cpu / n, "s"),
+        Figure("grading: CPU per notebook, nbgrader autograde", theirs_cpu / n, "s"),
         Figure("grading: CPU per notebook, nbgrader / serverless-lab grade", theirs_cpu / max(ours_cpu, 1e-9), "x"),
         Figure("grading: students given the same score by both", agree, "fraction", "= 1.0", agree == 1.0),
     ]
