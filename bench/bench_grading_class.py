@@ -1,7 +1,9 @@
 """Grading a whole class of the whole course: 20 students x every lab, with `serverless-lab grade`.
 
-Opt-in (it takes tens of minutes on 2 cores): ``SERVERLESS_LAB_BENCH_CLASS=1 python -m bench
-grading_class`` (``SERVERLESS_LAB_BENCH_CLASS=<n>`` for n students). Half the students submit every
+Opt-in, as it is long: 20 x 13 notebooks is hours on a shared 2-core machine (at a load average of
+15-24, the first 10 notebooks of a 4-student run took 13 minutes; tests/test_grading_class.py
+grades 36 notebooks in about 10 minutes at a load of 15). ``SERVERLESS_LAB_BENCH_CLASS=1 python -m
+bench grading_class`` grades 20 students, ``SERVERLESS_LAB_BENCH_CLASS=<n>`` n students. Half the students submit every
 lab's blank release, half the release with the solution's answers (bench_grading's
 ``_student_notebooks``); the grader must give the first 0 and the second full marks, as
 tests/test_grading_class.py requires of every lab. Reported beside bench_grading's lab 00 figure:
@@ -45,7 +47,7 @@ def _submissions(subs: Path, root: Path, labs: list[str], n: int) -> None:
 def run() -> list[Figure]:
     flag = os.environ.get(ENV, "")
     if not flag:
-        return [Figure(f"grading class: skipped (set {ENV}=1; tens of minutes)", 0, "")]
+        return [Figure(f"grading class: skipped (set {ENV}=1; it takes hours here)", 0, "")]
     from serverless_lab.grading.grade import grade
 
     n = 20 if flag.lower() in ("1", "yes", "true") else int(flag)
