@@ -192,9 +192,10 @@ def run_notebook(nb: NotebookNode, workdir: str | Path, timeout: int, *, noteboo
 
     # shutdown_kernel="immediate": every output is in `work` once the last cell has run, so the kernel
     # is killed (it and all it started; end_children reaps the rest) instead of asked to exit. A
-    # graceful shutdown waits for the kernel's own exit (atexit, IPython's history, a running
-    # mock_aws session) and cost 1.3-3.3 s per notebook on a loaded 2-core machine: the cell
-    # outputs, hence the scores, are the same either way.
+    # graceful shutdown sends shutdown_request and waits, polling, for the kernel to exit on its own
+    # (jupyter_client's finish_shutdown: SIGTERM after half of shutdown_wait_time, 5 s): 1.3-3.3 s per
+    # notebook on a loaded 2-core machine, even for one that only prints. The cell outputs, hence
+    # the scores, are the same either way.
     client = _make_client_class()(work, marker, output_cap, timeout=timeout, allow_errors=True,
                                   interrupt_on_timeout=True, kernel_name=kernel_name, record_timing=False,
                                   shutdown_kernel="immediate", resources={"metadata": {"path": str(workdir)}})
