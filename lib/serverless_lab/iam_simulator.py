@@ -268,10 +268,10 @@ def evaluate(identity_policies: list[Any], action: str, resource: str = "*",
 
 
 def _result(d: Decision) -> dict[str, Any]:
-    out = {"EvalActionName": d.action, "EvalResourceName": d.resource, "EvalDecision": d.decision,
-           "MatchedStatements": [{"SourcePolicyId": s.policy_id, "SourcePolicyType": s.policy_type}
-                                 for s in d.matched],
-           "MissingContextValues": d.missing}
+    out: dict[str, Any] = {
+        "EvalActionName": d.action, "EvalResourceName": d.resource, "EvalDecision": d.decision,
+        "MatchedStatements": [{"SourcePolicyId": s.policy_id, "SourcePolicyType": s.policy_type} for s in d.matched],
+        "MissingContextValues": d.missing}
     if d.allowed_by_boundary is not None:
         out["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": d.allowed_by_boundary}
     return out
