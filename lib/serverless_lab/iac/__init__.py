@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
-from . import catalog, resources, sam, traffic
+from . import catalog, codedeploy, resources, sam, traffic
 from . import update as stack_update
 from .artifacts import artifacts_bucket, build_layer, package
 from .sam import SUPPORTED, TemplateError, translate
@@ -87,6 +87,18 @@ HOOK_STATUS = seam(
     create=True, lazy=True,
     why="moto has no PutLifecycleEventHookExecutionStatus; a SAM deployment's PreTraffic/PostTraffic hook "
         "function reports with it (iac/traffic.py)")
+STOP_DEPLOYMENT = seam(
+    "moto.codedeploy.responses:CodeDeployResponse.stop_deployment", extension="iac", create=True, lazy=True,
+    why="moto has no StopDeployment; stopping a SAM gradual deployment stops its traffic shift and rolls the "
+        "alias back (iac/traffic.py, iac/codedeploy.py)")
+DEPLOYMENT_INFO = seam(
+    "moto.codedeploy.responses:_deployment_info", extension="iac", lazy=True,
+    why="moto's GetDeployment leaves errorInformation and rollbackInfo empty; a Lambda deployment shows "
+        "why it stopped (ALARM_ACTIVE, HOOK_EXECUTION_FAILURE, MANUAL_STOP) and its rollback deployment")
+DEPLOYMENT_GROUP_INFO = seam(
+    "moto.codedeploy.responses:_deployment_group_info", extension="iac", lazy=True,
+    why="moto's GetDeploymentGroup leaves alarmConfiguration empty; a SAM deployment group shows the "
+        "DeploymentPreference's alarms")
 ROLE_FROM_TEMPLATE = seam(
     "moto.iam.models:Role.create_from_cloudformation_json", extension="iac",
     why="moto's CloudFormation drops an AWS::IAM::Role's ManagedPolicyArns (where SAM puts "
@@ -272,7 +284,35 @@ def _install_hook_status(patcher: Patcher) -> Any:
                 raise DeploymentDoesNotExistException(f"The deployment {deployment_id} could not be found.")
             return ActionResult({"lifecycleEventHookExecutionId": execution_id})
 
+        def stop_deployment(response: Any) -> Any:
+            from moto.codedeploy.exceptions import CodeDeployException, DeploymentDoesNotExistException
+            from moto.core.responses import ActionResult
+
+            deployment_id = response._get_param("deploymentId")
+            auto_rollback = response._get_param("autoRollbackEnabled")
+            shift = traffic.find(deployment_id)
+            if shift is None:
+                raise DeploymentDoesNotExistException(
+                    f"The deployment {deployment_id} does not exist with the user or AWS account.")
+            if shift.done:
+                raise CodeDeployException("DeploymentAlreadyCompletedException",
+                                          f"The deployment {deployment_id} is already complete ({shift.status}).")
+            traffic.stop(deployment_id, auto_rollback)
+            return ActionResult({"status": "Succeeded", "statusMessage": shift.error_message or ""})
+
+        original_info = DEPLOYMENT_INFO.current()
+        original_group_info = DEPLOYMENT_GROUP_INFO.current()
+
+        def _deployment_info(deployment: Any) -> dict[str, Any]:
+            return codedeploy.describe(original_info(deployment), deployment)
+
+        def _deployment_group_info(deployment_group: Any) -> dict[str, Any]:
+            return codedeploy.describe_group(original_group_info(deployment_group), deployment_group)
+
         patcher.replace(HOOK_STATUS, put_lifecycle_event_hook_execution_status)
+        patcher.replace(STOP_DEPLOYMENT, stop_deployment)
+        patcher.replace(DEPLOYMENT_INFO, _deployment_info)
+        patcher.replace(DEPLOYMENT_GROUP_INFO, _deployment_group_info)
     return install
 
 

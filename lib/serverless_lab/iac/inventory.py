@@ -46,7 +46,9 @@ def markdown() -> str:
     lines += ["", f"`DeploymentPreference` types honoured: {_names(sam.DEPLOYMENT_TYPES)}: `AllAtOnce` moves the "
               "alias at once; Canary and Linear shift its weights on the lab clock, roll back when one of "
               f"`Alarms` is in ALARM, and run `Hooks` ({_names(sam.DEPLOYMENT_HOOKS)}) as functions that report "
-              "with `PutLifecycleEventHookExecutionStatus` (`iac/traffic.py`).", "",
+              "with `PutLifecycleEventHookExecutionStatus` (`iac/traffic.py`). Each such deployment is a CodeDeploy "
+              "deployment of the stack's application and the function's deployment group (`get_deployment`, "
+              "`list_deployments`, `stop_deployment`; `iac/codedeploy.py`).", "",
               "CloudFormation resource types:", "", "| type | built by | what it does |", "|---|---|---|"]
     for kind in sorted(catalog.SUPPORTED_TYPES):
         cls = catalog.OWN_TYPES.get(kind)

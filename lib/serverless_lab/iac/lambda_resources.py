@@ -68,8 +68,18 @@ class Alias(_Resource):
 
     function_name: str
     name: str
+    stack_name: str | None = None
+    logical_id: str | None = None
 
     ATTRS = {"AliasArn": "physical_resource_id"}
+
+    @property
+    def function_logical_id(self) -> str | None:
+        """SAM names the alias ``<Function>Alias<name>``: the function's logical id."""
+        suffix = f"Alias{self.name}"
+        if self.logical_id and self.logical_id.endswith(suffix):
+            return self.logical_id[: -len(suffix)]
+        return None
 
     @staticmethod
     def _routing(props: dict[str, Any]) -> dict[str, Any] | None:
@@ -83,13 +93,19 @@ class Alias(_Resource):
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
                                         account_id: str, region_name: str, **kwargs: Any) -> Any:
         props = cloudformation_json["Properties"]
-        props.pop("DeploymentPreference", None)   # the first version is not a deployment
+        preference = props.pop("DeploymentPreference", None)   # the first version is not a deployment
         name = _function_name(props["FunctionName"])
         alias = _backend(account_id, region_name).create_alias(
             name=props["Name"], function_name=name, function_version=str(props["FunctionVersion"]),
             description=props.get("Description") or "", routing_config=cls._routing(props))
         out = cls(alias.arn, account_id, region_name)
         out.function_name, out.name = name, props["Name"]
+        from .codedeploy import ensure_group, stack_name_of
+
+        out.stack_name, out.logical_id = stack_name_of(kwargs.get("StackId")), kwargs.get("LogicalId")
+        if preference and out.stack_name and out.function_logical_id:
+            # SAM creates the CodeDeploy application and the function's deployment group with the stack
+            ensure_group(out.stack_name, out.function_logical_id, preference, account_id, region_name)
         return out
 
     @classmethod
@@ -109,7 +125,8 @@ class Alias(_Resource):
             from .traffic import start
 
             start(original_resource.function_name, props["Name"], old_version, str(props["FunctionVersion"]),
-                  preference, account_id, region_name)
+                  preference, account_id, region_name, stack_name=original_resource.stack_name,
+                  function_logical_id=original_resource.function_logical_id)
             return original_resource
         backend.update_alias(
             name=props["Name"], function_name=original_resource.function_name,
@@ -120,6 +137,10 @@ class Alias(_Resource):
     def delete(self, account_id: str, region: str) -> None:
         from moto.awslambda.exceptions import UnknownFunctionException
 
+        if self.stack_name and self.function_logical_id:
+            from .codedeploy import delete_group
+
+            delete_group(self.stack_name, self.function_logical_id, account_id, region)
         try:
             _backend(account_id, region).delete_alias(self.name, self.function_name)
         except UnknownFunctionException:

@@ -16,10 +16,15 @@ function invoked with ``{"DeploymentId", "LifecycleEventHookExecutionId"}`` that
 ``codedeploy.put_lifecycle_event_hook_execution_status`` as on AWS. Invocations of the alias
 really split between the versions by the weights (the runtime routes by them).
 
+Each deployment is registered in moto's CodeDeploy backend (:mod:`.codedeploy`): boto3's
+``codedeploy.get_deployment`` shows its status, error and rollback, ``list_deployments`` lists
+it under the stack's application and the function's deployment group, and ``stop_deployment``
+stops it (rolling the alias back unless ``autoRollbackEnabled=False``). :func:`traffic_shifts`
+gives the same deployments with a readable timeline.
+
 What differs from AWS: CloudFormation's stack update completes at once (on AWS it stays
 ``UPDATE_IN_PROGRESS`` until the deployment ends, and a rolled-back deployment rolls the stack
-back too); the deployment is read with :func:`traffic_shifts` instead of CodeDeploy's
-``get_deployment`` (moto has no Lambda deployments).
+back too).
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ def schedule(kind: str) -> list[tuple[float, float]]:
     return [(k * minutes * 60.0, min(1.0, (k + 1) * percent / 100)) for k in range(steps)]
 
 
-def _deployment_id() -> str:
+def new_deployment_id() -> str:
+    """A CodeDeploy deployment id: ``d-`` and nine letters or digits."""
     return "d-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=9))
 
 
@@ -82,6 +88,14 @@ class TrafficShift:
     weight: float = 0.0                 # of the new version, now
     events: list[tuple[float, str]] = field(default_factory=list)   # (lab time, what happened)
     hook_status: dict[str, str] = field(default_factory=dict)       # execution id → Succeeded/Failed
+    application: str | None = None      # the CodeDeploy application and group it belongs to
+    deployment_group: str | None = None
+    created_at: float | None = None     # lab-clock times
+    started_at: float | None = None
+    completed_at: float | None = None
+    rollback_deployment_id: str | None = None
+    rollback_message: str | None = None
+    runner: Any = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -201,17 +215,26 @@ class _Runner:
         self.log(f"{which} hook reported Succeeded")
         return True
 
-    def stop(self, status: str, code: str, message: str) -> None:
+    def stop(self, status: str, code: str, message: str, roll_back: bool = True) -> None:
         s = self.shift
         for timer in self.timers:
             timer.cancel()
-        self.route(0.0)
         s.status, s.error_code, s.error_message = status, code, message
+        s.completed_at = self.clock.now()
+        if not roll_back:
+            self.log(f"stopped, not rolled back: alias {s.alias} keeps {s.weight:.0%} on version "
+                     f"{s.new_version} ({message})")
+            return
+        self.route(0.0)
         self.log(f"rolled back: alias {s.alias} → version {s.old_version} only ({message})")
+        from . import codedeploy
+
+        codedeploy.record_rollback(s, s.account_id, s.region)
 
     def begin(self) -> None:
         s = self.shift
         s.status = "InProgress"
+        s.started_at = self.clock.now()
         self.log(f"deployment {s.deployment_id} started: {s.type}, alarms {s.alarms or 'none'}")
         firing = self.firing_alarm()
         if firing:
@@ -242,6 +265,7 @@ class _Runner:
             self.stop("Failed", "HOOK_EXECUTION_FAILURE", "the PostTraffic hook did not succeed")
             return
         s.status = "Succeeded"
+        s.completed_at = self.clock.now()
         self.log("deployment succeeded")
         for timer in self.timers:
             timer.cancel()
@@ -262,15 +286,37 @@ class _Runner:
 
 
 def start(function_name: str, alias: str, old_version: str, new_version: str, preference: dict[str, Any],
-          account_id: str, region: str) -> TrafficShift:
-    """Start a gradual deployment of ``alias`` from ``old_version`` to ``new_version``."""
+          account_id: str, region: str, *, stack_name: str | None = None,
+          function_logical_id: str | None = None) -> TrafficShift:
+    """Start a gradual deployment of ``alias`` from ``old_version`` to ``new_version`` (a deployment
+    of the stack's CodeDeploy application when the stack is known)."""
+    from . import codedeploy
+
     hooks = {k: str(v) for k, v in (preference.get("Hooks") or {}).items() if v}
     alarms = [str(a) for a in (preference.get("Alarms") or []) if a]
-    shift = TrafficShift(_deployment_id(), function_name, alias, str(old_version), str(new_version),
+    shift = TrafficShift(new_deployment_id(), function_name, alias, str(old_version), str(new_version),
                          str(preference["Type"]), alarms, hooks, account_id, region)
+    if stack_name and function_logical_id:
+        shift.application, shift.deployment_group = codedeploy.ensure_group(
+            stack_name, function_logical_id, preference, account_id, region)
+    runner = _Runner(shift)
+    shift.runner = runner
+    shift.created_at = runner.start_at
     with _LOCK:
         _SHIFTS.append(shift)
-    _Runner(shift).begin()
+    codedeploy.register(shift, account_id, region)
+    runner.begin()
+    return shift
+
+
+def stop(deployment_id: str, auto_rollback: bool | None) -> TrafficShift | None:
+    """CodeDeploy's ``StopDeployment``: Stopped (``MANUAL_STOP``), the alias rolled back unless
+    ``auto_rollback`` is False (None: the group's automatic rollback on DEPLOYMENT_STOP_ON_REQUEST)."""
+    shift = find(deployment_id)
+    if shift is None or shift.done or shift.runner is None:
+        return shift
+    shift.runner.stop("Stopped", "MANUAL_STOP", "the deployment was stopped by a StopDeployment request",
+                      roll_back=auto_rollback is not False)
     return shift
 
 
@@ -283,4 +329,5 @@ def report_hook(deployment_id: str, execution_id: str, status: str) -> bool:
     return True
 
 
-__all__ = ["CONFIGS", "TrafficShift", "schedule", "start", "traffic_shifts", "report_hook"]
+__all__ = ["CONFIGS", "TrafficShift", "schedule", "start", "stop", "traffic_shifts", "report_hook",
+           "new_deployment_id"]
