@@ -160,3 +160,67 @@ def test_stop_deployment_of_an_unknown_id(world):
     with pytest.raises(ClientError) as err:
         boto3.client("codedeploy").stop_deployment(deploymentId="d-NOTHERE00")
     assert err.value.response["Error"]["Code"] == "DeploymentDoesNotExistException"
+
+
+def _status_and_events(cfn, stack):
+    status = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    events = [e["ResourceStatus"] for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
+              if e["ResourceType"] == "AWS::CloudFormation::Stack"]
+    return status, events
+
+
+def test_the_stack_update_waits_for_the_deployment_and_completes_with_it(world):
+    """CloudFormation keeps the update in progress while CodeDeploy shifts the alias ("UpdatePolicy attribute",
+    CodeDeployLambdaAliasUpdate, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html)."""
+    cfn, cw = boto3.client("cloudformation"), boto3.client("cloudwatch")
+    fn, stack = f"orders-{uuid.uuid4().hex[:6]}", f"wait-{uuid.uuid4().hex[:6]}"
+    alarm = f"{fn}-errors"
+    _alarm_on_version(cw, alarm, fn, "2")
+    _deploy(cfn, stack, template(fn, alarm, "v1"))
+    _deploy(cfn, stack, template(fn, alarm, "v2"))
+    status, events = _status_and_events(cfn, stack)
+    assert status == "UPDATE_IN_PROGRESS" and "UPDATE_COMPLETE" not in events
+    world.clock.advance(150)
+    assert _status_and_events(cfn, stack)[0] == "UPDATE_IN_PROGRESS"
+    world.clock.advance(151)
+    status, events = _status_and_events(cfn, stack)
+    assert status == "UPDATE_COMPLETE"
+    assert "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" in events and "UPDATE_COMPLETE" in events
+    # the waiter a deploy script uses now returns
+    boto3.client("cloudformation").get_waiter("stack_update_complete").wait(
+        StackName=stack, WaiterConfig={"Delay": 1, "MaxAttempts": 3})
+
+
+def test_a_stopped_deployment_rolls_the_stack_update_back(world):
+    cfn, cw, lam = boto3.client("cloudformation"), boto3.client("cloudwatch"), boto3.client("lambda")
+    fn, stack = f"orders-{uuid.uuid4().hex[:6]}", f"wait-{uuid.uuid4().hex[:6]}"
+    alarm = f"{fn}-errors"
+    _alarm_on_version(cw, alarm, fn, "2")
+    _deploy(cfn, stack, template(fn, alarm, "v1"))
+    _deploy(cfn, stack, template(fn, alarm, "v2", fail=True))
+    assert _status_and_events(cfn, stack)[0] == "UPDATE_IN_PROGRESS"
+    for _ in range(60):
+        lam.invoke(FunctionName=fn, Qualifier="live")
+    world.clock.advance(70)
+    status, events = _status_and_events(cfn, stack)
+    assert status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "UPDATE_ROLLBACK_IN_PROGRESS" in events and "UPDATE_COMPLETE" not in events
+    reason = next(e["ResourceStatusReason"] for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
+                  if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS")
+    assert traffic_shifts(fn)[-1].deployment_id in reason and "ALARM_ACTIVE" in reason
+    # a failed PreTraffic hook fails the deployment before any traffic moves: rolled back at once
+    hooked, hstack = f"hooked-{uuid.uuid4().hex[:6]}", f"wait-{uuid.uuid4().hex[:6]}"
+    _deploy(cfn, hstack, template(hooked, alarm, "v1", hook_verdict="Failed"))
+    _deploy(cfn, hstack, template(hooked, alarm, "v2", hook_verdict="Failed"))
+    assert _status_and_events(cfn, hstack)[0] == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_an_update_without_a_new_version_completes_at_once(world):
+    cfn = boto3.client("cloudformation")
+    fn, stack = f"orders-{uuid.uuid4().hex[:6]}", f"wait-{uuid.uuid4().hex[:6]}"
+    _deploy(cfn, stack, template(fn, "a", "v1"))
+    _deploy(cfn, stack, template(fn, "b", "v1"))          # only the alarm's name changed: no new version
+    assert _status_and_events(cfn, stack)[0] == "UPDATE_COMPLETE"
+    app, group = _names(stack)
+    info = boto3.client("codedeploy").get_deployment_group(applicationName=app, deploymentGroupName=group)
+    assert info["deploymentGroupInfo"]["alarmConfiguration"]["alarms"] == [{"name": "b"}]

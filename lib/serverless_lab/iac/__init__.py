@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cloud.patching import Patcher, seam
 from ..errors import LabError
-from . import catalog, codedeploy, resources, sam, traffic
+from . import catalog, codedeploy, resources, sam, stack_wait, traffic
 from . import update as stack_update
 from .artifacts import artifacts_bucket, build_layer, package
 from .sam import SUPPORTED, TemplateError, translate
@@ -78,6 +78,10 @@ EXECUTE_CHANGE_SET = seam(
     "moto.cloudformation.models:CloudFormationBackend.execute_change_set", extension="iac",
     why="moto keeps the stack's outputs from before the change set (none for a CREATE change set, "
         "what sam deploy uses); CloudFormation recomputes them from the new template")
+STACK_UPDATE = seam(
+    "moto.cloudformation.models:Stack.update", extension="iac",
+    why="moto's stack update completes at once; with a SAM DeploymentPreference CloudFormation waits for "
+        "the CodeDeploy deployment (UPDATE_IN_PROGRESS until it ends, UPDATE_ROLLBACK_COMPLETE if it fails)")
 DELETE_STACK = seam(
     "moto.cloudformation.models:CloudFormationBackend.delete_stack", extension="iac",
     why="a resource that cannot be deleted (a bucket with objects) leaves the stack DELETE_FAILED "
@@ -187,6 +191,7 @@ class IacHandle:
                 (c for c in backend.change_sets.values() if c.change_set_name == change_set_name), None)
             if cs is not None and cs.status == "FAILED":
                 raise InvalidChangeSetStatus(cs.change_set_id, cs.status)
+            before = stack_wait.shift_ids()
             if cs is not None and cs.change_set_type == "CREATE":
                 stack = backend.stacks[cs.stack_id]
                 try:
@@ -205,8 +210,19 @@ class IacHandle:
                     stack.template_dict = cs.template_dict
                     stack.description = cs.template_dict.get("Description")
                     stack.output_map = stack._create_output_map()
+                    if cs.change_set_type == "UPDATE":
+                        stack_wait.hold(stack, before)
 
         self._patcher.replace(EXECUTE_CHANGE_SET, execute_change_set)
+        original_update = STACK_UPDATE.current()
+
+        def update(stack: Any, template: str, role_arn: str | None = None,
+                   parameters: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
+            before = stack_wait.shift_ids()
+            original_update(stack, template, role_arn=role_arn, parameters=parameters, tags=tags)
+            stack_wait.hold(stack, before)
+
+        self._patcher.replace(STACK_UPDATE, update)
         original_delete = DELETE_STACK.current()
 
         def delete_stack(backend: Any, name_or_stack_id: str) -> None:

@@ -128,6 +128,11 @@ class Alias(_Resource):
                   preference, account_id, region_name, stack_name=original_resource.stack_name,
                   function_logical_id=original_resource.function_logical_id)
             return original_resource
+        if preference and original_resource.stack_name and original_resource.function_logical_id:
+            from .codedeploy import ensure_group  # the group follows the preference (its alarms, its type)
+
+            ensure_group(original_resource.stack_name, original_resource.function_logical_id, preference,
+                         account_id, region_name)
         backend.update_alias(
             name=props["Name"], function_name=original_resource.function_name,
             function_version=str(props["FunctionVersion"]), description=props.get("Description") or "",

@@ -22,9 +22,9 @@ it under the stack's application and the function's deployment group, and ``stop
 stops it (rolling the alias back unless ``autoRollbackEnabled=False``). :func:`traffic_shifts`
 gives the same deployments with a readable timeline.
 
-What differs from AWS: CloudFormation's stack update completes at once (on AWS it stays
-``UPDATE_IN_PROGRESS`` until the deployment ends, and a rolled-back deployment rolls the stack
-back too).
+The stack update that started a deployment waits for it, as CloudFormation does
+(:mod:`.stack_wait`): ``UPDATE_IN_PROGRESS`` until the shift ends on the lab clock, then
+``UPDATE_COMPLETE``, or ``UPDATE_ROLLBACK_COMPLETE`` when the deployment stopped or failed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import random
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,13 @@ class TrafficShift:
     rollback_deployment_id: str | None = None
     rollback_message: str | None = None
     runner: Any = field(default=None, repr=False, compare=False)
+    on_done: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def finished(self) -> None:
+        """Run what waits for this deployment (the stack update, iac/stack_wait.py)."""
+        waiting, self.on_done = self.on_done, []
+        for callback in waiting:
+            callback()
 
     @property
     def done(self) -> bool:
@@ -224,12 +232,14 @@ class _Runner:
         if not roll_back:
             self.log(f"stopped, not rolled back: alias {s.alias} keeps {s.weight:.0%} on version "
                      f"{s.new_version} ({message})")
+            s.finished()
             return
         self.route(0.0)
         self.log(f"rolled back: alias {s.alias} → version {s.old_version} only ({message})")
         from . import codedeploy
 
         codedeploy.record_rollback(s, s.account_id, s.region)
+        s.finished()
 
     def begin(self) -> None:
         s = self.shift
@@ -269,6 +279,7 @@ class _Runner:
         self.log("deployment succeeded")
         for timer in self.timers:
             timer.cancel()
+        s.finished()
 
     def _poll_after(self, previous: float) -> None:
         # from the previous due time, not now(): clock.advance() fires a whole chain in order
