@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .. import limits
 from ..cloud.patching import Patcher, seam
-from . import log_format
+from . import log_format, public_layers
 from .dispatch import Request, as_bytes, dispatch, lower_headers, trigger_of
 from .headers import THROTTLE_HEADER, TRIGGER_HEADER
 from .state import function_groups
@@ -171,6 +171,7 @@ def install(rt: LambdaRuntime, patcher: Patcher) -> None:
     patcher.replace(UPDATE_FUNCTION_CODE, update_function_code)
     patcher.replace(UPDATE_CONFIGURATION, update_configuration)
     patcher.replace(GET_CONFIGURATION, get_configuration)
+    public_layers.install(patcher)
     # Step Functions' interpreter is slow to import: tag its Lambda client when moto loads it
     patcher.on_import(SFN_LAMBDA_CLIENT.module, lambda _m: _tag_step_functions(patcher))
 
