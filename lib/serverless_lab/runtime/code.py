@@ -30,6 +30,7 @@ class CodeStore:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._dirs: dict[tuple, tuple[str, str]] = {}
+        self._opts: dict[tuple[str, ...], str] = {}    # layer version ARNs → their extracted /opt
 
     def prepare(self, fn, layer_blobs: list[bytes]) -> tuple[str, str]:
         """Return (task_root, opt_dir) for a moto LambdaFunction, extracting on first use."""
@@ -42,26 +43,38 @@ class CodeStore:
             base = self.root / _safe(fn.function_name) / f"{_safe(str(fn.version))}-{len(self._dirs)}"
             if base.exists():
                 shutil.rmtree(base, ignore_errors=True)
-            task, opt = base / "task", base / "opt"
+            task = base / "task"
             task.mkdir(parents=True)
-            opt.mkdir()
             code = getattr(fn, "code_bytes", b"") or b""
             if code:
                 _extract(code, task)
-            for arn, blob in zip([layer["Arn"] for layer in (fn.layers or [])], layer_blobs):
-                if not blob:
-                    continue
-                try:
-                    _extract(blob, opt)
-                except zipfile.BadZipFile:   # as moto's Docker path: left out, with a warning
-                    warnings.warn(f"Error extracting layer to Lambda: {arn} is not a valid .zip file; "
-                                  "the function runs without it.", RuntimeWarning, stacklevel=2)
-            self._dirs[key] = (str(task), str(opt))
+            # a layer version is immutable: every version that names the same layers shares one /opt
+            # (a large layer such as Powertools is extracted once per session, not once per version)
+            arns = key[3]
+            opt_dir = self._opts.get(arns)
+            if opt_dir is None or not os.path.isdir(opt_dir):
+                opt = self.root / ".layers" / str(len(self._opts)) if arns else base / "opt"
+                if opt.exists():
+                    shutil.rmtree(opt, ignore_errors=True)
+                opt.mkdir(parents=True)
+                for arn, blob in zip(arns, layer_blobs):
+                    if not blob:
+                        continue
+                    try:
+                        _extract(blob, opt)
+                    except zipfile.BadZipFile:   # as moto's Docker path: left out, with a warning
+                        warnings.warn(f"Error extracting layer to Lambda: {arn} is not a valid .zip file; "
+                                      "the function runs without it.", RuntimeWarning, stacklevel=2)
+                opt_dir = str(opt)
+                if arns:
+                    self._opts[arns] = opt_dir
+            self._dirs[key] = (str(task), opt_dir)
             return self._dirs[key]
 
     def clear(self) -> None:
         with self._lock:
             self._dirs.clear()
+            self._opts.clear()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
