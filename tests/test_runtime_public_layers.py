@@ -128,3 +128,19 @@ def test_parameters_cache_secrets_and_parameters_for_max_age(aws):
     assert first["key"] == "pk_live_123" and first["url"] == "https://partner.example.com"
     assert first["calls"] == {"secretsmanager": 1, "ssm": 1}
     assert second["calls"] == {"secretsmanager": 1, "ssm": 1}        # within max_age: from the cache, no API call
+
+
+def test_functions_that_share_a_layer_each_run_their_own_code(aws):
+    """Layer versions are immutable, so versions naming the same layers share one extracted /opt
+    (runtime/code.py); each still sees its own zip at /var/task and only its own layers."""
+    lam = aws.client("lambda")
+    src = "import aws_lambda_powertools\ndef handler(e, c):\n    return {'me': %r, 'pt': aws_lambda_powertools.__name__}\n"
+    names = [_function(lam, src % tag, [powertools_arn(REGION, 27)]) for tag in ("a", "b")]
+    other = lam.publish_layer_version(LayerName=f"other-{uuid.uuid4().hex[:6]}",
+                                      Content={"ZipFile": zip_code({"python/other_mod.py": "X = 7\n"})})
+    third = _function(lam, "import other_mod\ndef handler(e, c):\n    return other_mod.X\n", [other["LayerVersionArn"]])
+    assert [json.loads(lam.invoke(FunctionName=n)["Payload"].read())["me"] for n in names] == ["a", "b"]
+    assert json.loads(lam.invoke(FunctionName=third)["Payload"].read()) == 7
+    out = lam.invoke(FunctionName=_function(lam, "import other_mod\ndef handler(e, c):\n    return 1\n",
+                                            [powertools_arn(REGION, 27)]))
+    assert json.loads(out["Payload"].read())["errorType"] == "Runtime.ImportModuleError"
