@@ -235,8 +235,11 @@ def test_a_subprocess_sees_what_the_handler_sees(unique, monkeypatch, layout):
         assert sub["found"] == {"app": True, "boto3": True, "shared": True, "moto": False,
                                 "serverless_lab": False, "pytest": False, "numpy": False}
         assert sub["cwd"] == sub["root"] == body["root"] and sub["PATH"] == body["path"] and sub["fn"] == name
+        # layers: /opt in the namespace layout; the session's shared, extracted layer versions ("/.layers/N")
+        # in the paths layout (a layer version is immutable: versions naming the same layers share it)
         assert not any(".venv" in p or "site-packages" in p and "/var/lang/" not in p and "/opt/" not in p
-                       and body["root"] not in p and "/runtime/" not in p for p in sub["path"]), sub["path"]
+                       and "/.layers/" not in p and body["root"] not in p and "/runtime/" not in p
+                       for p in sub["path"]), sub["path"]
 
 
 def _role() -> str:
