@@ -289,18 +289,22 @@ def handler(event, context):
     def keys():
         return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
 
+    from serverless_lab.trace import TRACE
+
+    def triggers():
+        return sorted(r.trigger for r in TRACE.filter(function_name=fn.split(":")[-1]).records())
+
+    # the handler writes its object before its invocation is recorded (the record is made when it
+    # returns): wait for both, or a loaded machine sees the objects and not yet the last record
     deadline = time.time() + 60
-    while time.time() < deadline and len(keys()) < 4:
+    while time.time() < deadline and (len(keys()) < 4 or len(triggers()) < 4):
         time.sleep(0.2)
     found = keys()
     assert f"Order-Placed/{event_id}" in found
     assert len([k for k in found if k.startswith("Scheduled-Event/")]) == 3
     body = json.loads(s3.get_object(Bucket=bucket, Key=f"Order-Placed/{event_id}")["Body"].read())
     assert body["detail"] == {"n": 1}
-    from serverless_lab.trace import TRACE
-
-    triggers = sorted(r.trigger for r in TRACE.filter(function_name=fn.split(":")[-1]).records())
-    assert triggers == ["events", "schedule", "schedule", "schedule"]
+    assert triggers() == ["events", "schedule", "schedule", "schedule"]
 
 
 def test_step_functions_target_starts_an_execution(received, unique):
